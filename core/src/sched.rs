@@ -1,0 +1,583 @@
+//! The scheduling engine shared by [`Doist`](crate::Doist) and
+//! [`DoDoer`](crate::DoDoer): a fixed arena of doer slots, hio's doers list
+//! (membership, in order) and its deque of deeds (what runs, in order).
+//!
+//! hio's deque with a once-through MARKER is kept here as an array walked in
+//! place with a cursor: at any moment of a pass the deeds before the cursor
+//! have been visited, the one at the cursor is running, and the rest have
+//! not, which is exactly the marker deque `[not yet visited.., MARKER,
+//! visited..]` rotated. Deeds added mid-pass go just before the cursor (hio:
+//! after the marker, before the re-queued caller). This keeps a pass free of
+//! pushes and pops: one comparison and one call per deed.
+
+use heapless::Vec;
+
+use crate::cx::{Container, Cx, Scope};
+use crate::doer::{Doer, Done, Phase, Recur};
+use crate::error::Error;
+use crate::trace::{Event, Tracer};
+use crate::tyme::{Tock, Tyme};
+
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Deed {
+    pub(crate) retyme: Tyme,
+    slot: u16,
+}
+
+pub(crate) struct Slot<'a> {
+    /// `None` while the doer is running (it is lent to its own step).
+    doer: Option<&'a mut dyn Doer>,
+    /// The doer's name, read when it was listed (readable while it runs).
+    name: &'static str,
+    used: bool,
+    listed: bool,
+    /// Has a deed or is running.
+    active: bool,
+    done: Done,
+    count: u32,
+}
+
+impl Slot<'_> {
+    const EMPTY: Self =
+        Slot { doer: None, name: "", used: false, listed: false, active: false, done: Done::Unset, count: 0 };
+}
+
+/// How a doer's entry ends.
+#[derive(Clone, Copy)]
+enum End {
+    Clean,
+    Cease,
+    Abort(Error),
+}
+
+pub(crate) struct Sched<'a, const N: usize> {
+    pub(crate) name: &'a str,
+    pub(crate) tock: Tock,
+    slots: [Slot<'a>; N],
+    list: Vec<u16, N>,
+    pub(crate) deeds: Vec<Deed, N>,
+    /// During a pass: index of the deed being looked at.
+    cursor: usize,
+    /// The deed at `cursor` is in the middle of its step.
+    running: bool,
+    /// A pass stopped by an error at this index: the deeds before it were
+    /// visited, the ones from it on were not.
+    split: Option<usize>,
+    live: bool,
+}
+
+fn emit(tracer: Option<&dyn Tracer>, tyme: Tyme, doer: &dyn Doer, phase: Phase, count: u32) {
+    if let Some(t) = tracer {
+        t.event(Event { tyme, doer: doer.name(), phase, count });
+    }
+}
+
+fn reborrow<'s>(up: &'s mut Option<&mut dyn Scope>) -> Option<&'s mut dyn Scope> {
+    match up {
+        Some(u) => Some(&mut **u),
+        None => None,
+    }
+}
+
+impl<'a, const N: usize> Sched<'a, N> {
+    const FITS: () = assert!(N <= u16::MAX as usize, "a scheduler holds at most 65535 doers");
+
+    pub(crate) const fn new(name: &'a str, tock: Tock) -> Self {
+        #[allow(clippy::let_unit_value)]
+        let _ = Self::FITS;
+        Sched {
+            name,
+            tock,
+            slots: [const { Slot::EMPTY }; N],
+            list: Vec::new(),
+            deeds: Vec::new(),
+            cursor: 0,
+            running: false,
+            split: None,
+            live: false,
+        }
+    }
+
+    pub(crate) fn is_live(&self) -> bool {
+        self.live
+    }
+
+    fn free_slots(&self) -> usize {
+        self.slots.iter().filter(|s| !s.used).count()
+    }
+
+    fn alloc(&mut self, doer: &'a mut dyn Doer) -> Result<u16, &'a mut dyn Doer> {
+        match self.slots.iter().position(|s| !s.used) {
+            Some(i) => {
+                if let Some(s) = self.slots.get_mut(i) {
+                    *s = Slot { name: doer.name(), doer: Some(doer), used: true, ..Slot::EMPTY };
+                }
+                Ok(i as u16)
+            }
+            None => Err(doer),
+        }
+    }
+
+    fn release_if_idle(&mut self, idx: usize) {
+        if let Some(s) = self.slots.get_mut(idx)
+            && !s.listed
+            && !s.active
+        {
+            *s = Slot::EMPTY;
+        }
+    }
+
+    /// Lists a doer without entering it (building the tree before a run).
+    pub(crate) fn add(&mut self, doer: &'a mut dyn Doer) -> Result<(), Error> {
+        if self.list.is_full() {
+            return Err(Error::Capacity);
+        }
+        let idx = self.alloc(doer).map_err(|_| Error::Capacity)?;
+        if let Some(s) = self.slots.get_mut(idx as usize) {
+            s.listed = true;
+        }
+        self.list.push(idx).map_err(|_| Error::Capacity)
+    }
+
+    /// Names of the listed doers, in list order.
+    pub(crate) fn names(&self) -> impl Iterator<Item = &str> + '_ {
+        self.list.iter().filter_map(|&i| self.slots.get(i as usize).map(|s| s.name))
+    }
+
+    fn slot_done(&self, idx: usize) -> Done {
+        match self.slots.get(idx) {
+            Some(s) if s.active => s.doer.as_deref().map_or(s.done, |d| d.reported_done()),
+            Some(s) => s.done,
+            None => Done::Unset,
+        }
+    }
+
+    /// The done value of the first listed doer with this name.
+    pub(crate) fn done_of(&self, name: &str) -> Option<Done> {
+        let idx =
+            self.list.iter().copied().find(|&i| self.slots.get(i as usize).is_some_and(|s| s.name == name))?;
+        Some(self.slot_done(idx as usize))
+    }
+
+    fn write_done(&mut self, idx: usize, done: Done, tracer: Option<&dyn Tracer>, doer: &dyn Doer) {
+        if let Some(s) = self.slots.get_mut(idx) {
+            s.done = done;
+        }
+        if let Some(t) = tracer {
+            t.done(doer.name(), done);
+        }
+    }
+
+    /// hio's enter step for one doer (create its coroutine and start it):
+    /// writes done = unset, calls its enter and, unless it finished, queues a
+    /// deed due at `tyme`. The caller has checked that a deed fits.
+    fn enter_slot(
+        &mut self,
+        idx: usize,
+        tyme: Tyme,
+        tracer: Option<&dyn Tracer>,
+        mut up: Option<&mut dyn Scope>,
+    ) -> Result<(), Error> {
+        let Some(doer) = self.slots.get_mut(idx).and_then(|s| s.doer.take()) else {
+            return Err(Error::Misuse);
+        };
+        self.write_done(idx, Done::Unset, tracer, doer);
+        if let Some(s) = self.slots.get_mut(idx) {
+            s.count = 0;
+            s.active = true;
+        }
+        emit(tracer, tyme, doer, Phase::Enter, 0);
+        let r = doer.enter(&mut Cx::new(tyme, tracer, Some(self), reborrow(&mut up)));
+        let result = match r {
+            Ok(Recur::Again(_)) => {
+                let _ = self.deeds.push(Deed { retyme: tyme, slot: idx as u16 });
+                Ok(())
+            }
+            Ok(Recur::Done(v)) => {
+                self.finish(doer, End::Clean, 0, tyme, tracer, reborrow(&mut up));
+                self.write_done(idx, Done::from_bool(v), tracer, doer);
+                self.deactivate(idx);
+                Ok(())
+            }
+            Err(e) => {
+                self.finish(doer, End::Abort(e), 0, tyme, tracer, reborrow(&mut up));
+                self.write_done(idx, doer.reported_done(), tracer, doer);
+                self.deactivate(idx);
+                Err(e)
+            }
+        };
+        if let Some(s) = self.slots.get_mut(idx) {
+            s.doer = Some(doer);
+        }
+        result
+    }
+
+    fn deactivate(&mut self, idx: usize) {
+        if let Some(s) = self.slots.get_mut(idx) {
+            s.active = false;
+        }
+    }
+
+    /// Runs the closing hooks of an entry: clean/cease/abort, then exit.
+    fn finish(
+        &mut self,
+        doer: &mut dyn Doer,
+        end: End,
+        count: u32,
+        tyme: Tyme,
+        tracer: Option<&dyn Tracer>,
+        mut up: Option<&mut dyn Scope>,
+    ) {
+        let mut cx = Cx::new(tyme, tracer, Some(self), reborrow(&mut up));
+        match end {
+            End::Clean => {
+                emit(tracer, tyme, doer, Phase::Clean, count);
+                doer.clean(&mut cx);
+            }
+            End::Cease => {
+                emit(tracer, tyme, doer, Phase::Cease, count);
+                doer.cease(&mut cx);
+            }
+            End::Abort(e) => {
+                emit(tracer, tyme, doer, Phase::Abort(e), count);
+                doer.abort(&mut cx, e);
+            }
+        }
+        doer.exit(&mut cx);
+        emit(tracer, tyme, doer, Phase::Exit, count);
+    }
+
+    /// hio's enter of the whole doers list (Doist.enter, DoDoer enter).
+    pub(crate) fn enter_all(
+        &mut self,
+        tyme: Tyme,
+        tracer: Option<&dyn Tracer>,
+        mut up: Option<&mut dyn Scope>,
+    ) -> Result<(), Error> {
+        self.deeds.clear();
+        self.split = None;
+        self.running = false;
+        self.live = true;
+        let mut i = 0;
+        while let Some(&idx) = self.list.get(i) {
+            self.enter_slot(idx as usize, tyme, tracer, reborrow(&mut up))?;
+            i += 1;
+        }
+        Ok(())
+    }
+
+    /// One pass (hio's recur without the tick): every deed present at the
+    /// start is looked at once, in order; due ones run one step. Returns
+    /// whether no deeds are left.
+    pub(crate) fn pass(
+        &mut self,
+        tyme: Tyme,
+        tracer: Option<&dyn Tracer>,
+        mut up: Option<&mut dyn Scope>,
+    ) -> Result<bool, Error> {
+        self.split = None;
+        self.cursor = 0;
+        while let Some(&Deed { retyme, slot }) = self.deeds.get(self.cursor) {
+            if retyme > tyme {
+                self.cursor += 1;
+                continue;
+            }
+            let idx = slot as usize;
+            let Some(s) = self.slots.get_mut(idx) else {
+                self.cursor += 1;
+                continue;
+            };
+            let Some(doer) = s.doer.take() else {
+                self.cursor += 1;
+                continue;
+            };
+            s.count += 1;
+            let count = s.count;
+            emit(tracer, tyme, doer, Phase::Recur, count);
+            self.running = true;
+            let r = doer.recur(&mut Cx::new(tyme, tracer, Some(self), reborrow(&mut up)));
+            match r {
+                Ok(Recur::Again(t)) => {
+                    self.running = false;
+                    // read our own tock now: the step may have changed it
+                    let next = if t.is_zero() { tyme + self.tock } else { retyme + t };
+                    if let Some(d) = self.deeds.get_mut(self.cursor) {
+                        d.retyme = next;
+                    }
+                    if let Some(s) = self.slots.get_mut(idx) {
+                        s.doer = Some(doer);
+                    }
+                    self.cursor += 1;
+                }
+                Ok(Recur::Done(v)) => {
+                    self.finish(doer, End::Clean, count, tyme, tracer, reborrow(&mut up));
+                    self.running = false;
+                    self.write_done(idx, Done::from_bool(v), tracer, doer);
+                    self.drop_running(idx, doer);
+                }
+                Err(e) => {
+                    self.finish(doer, End::Abort(e), count, tyme, tracer, reborrow(&mut up));
+                    self.running = false;
+                    self.write_done(idx, doer.reported_done(), tracer, doer);
+                    self.drop_running(idx, doer);
+                    self.split = Some(self.cursor);
+                    return Err(e);
+                }
+            }
+        }
+        Ok(self.deeds.is_empty())
+    }
+
+    /// Drops the deed at the cursor (its doer finished) and returns the doer
+    /// to its slot.
+    fn drop_running(&mut self, idx: usize, doer: &'a mut dyn Doer) {
+        if self.cursor < self.deeds.len() {
+            self.deeds.remove(self.cursor);
+        }
+        if let Some(s) = self.slots.get_mut(idx) {
+            s.doer = Some(doer);
+            s.active = false;
+        }
+        self.release_if_idle(idx);
+    }
+
+    /// Force closes every deed (hio's exit): from the right end of hio's
+    /// deque, i.e. after an error the deeds already visited in the broken
+    /// pass (last first), then the others (last first); normally simply in
+    /// reverse order.
+    pub(crate) fn exit_all(
+        &mut self,
+        tyme: Tyme,
+        tracer: Option<&dyn Tracer>,
+        mut up: Option<&mut dyn Scope>,
+    ) {
+        let mut split = self.split.take().unwrap_or(0).min(self.deeds.len());
+        while !self.deeds.is_empty() {
+            let at = if split > 0 {
+                split -= 1;
+                split
+            } else {
+                self.deeds.len() - 1
+            };
+            let deed = self.deeds.remove(at);
+            self.close(deed.slot as usize, tyme, tracer, reborrow(&mut up));
+        }
+        self.live = false;
+        self.running = false;
+    }
+
+    /// Closes one doer that has no deed any more: cease, exit, done = false.
+    fn close(&mut self, idx: usize, tyme: Tyme, tracer: Option<&dyn Tracer>, up: Option<&mut dyn Scope>) {
+        let Some(s) = self.slots.get_mut(idx) else { return };
+        let count = s.count;
+        let Some(doer) = s.doer.take() else { return };
+        self.finish(doer, End::Cease, count, tyme, tracer, up);
+        self.write_done(idx, Done::Incomplete, tracer, doer);
+        if let Some(s) = self.slots.get_mut(idx) {
+            s.doer = Some(doer);
+            s.active = false;
+        }
+        self.release_if_idle(idx);
+    }
+
+    /// hio's extend with doers that live as long as this scheduler.
+    pub(crate) fn extend_with(
+        &mut self,
+        tyme: Tyme,
+        tracer: Option<&dyn Tracer>,
+        doers: &mut dyn ExactSizeIterator<Item = &'a mut dyn Doer>,
+    ) -> Result<(), Error> {
+        let k = doers.len();
+        if k > self.free_slots() || k > N - self.list.len() || k > N - self.deeds.len() {
+            return Err(Error::Capacity);
+        }
+        // enter each into a slot; queue deeds only when all entered well
+        let mut fresh: Vec<u16, N> = Vec::new();
+        let deeds_before = self.deeds.len();
+        let mut failed = None;
+        for doer in doers.take(k) {
+            let Ok(idx) = self.alloc(doer) else {
+                failed = Some(Error::Capacity);
+                break;
+            };
+            let _ = fresh.push(idx);
+            if let Err(e) = self.enter_slot(idx as usize, tyme, tracer, None) {
+                failed = Some(e);
+                break;
+            }
+        }
+        // the new deeds were pushed at the end; move them into place
+        let new_deeds: Vec<Deed, N> = self.deeds.iter().skip(deeds_before).copied().collect();
+        self.deeds.truncate(deeds_before);
+        if let Some(e) = failed {
+            // close the ones entered before the failing one (hio orphans them)
+            for d in new_deeds.iter().rev() {
+                self.close(d.slot as usize, tyme, tracer, None);
+            }
+            for &idx in &fresh {
+                self.release_if_idle(idx as usize);
+            }
+            return Err(e);
+        }
+        for &idx in &fresh {
+            if let Some(s) = self.slots.get_mut(idx as usize) {
+                s.listed = true;
+            }
+            let _ = self.list.push(idx);
+            if let (Some(t), Some(s)) = (tracer, self.slots.get(idx as usize)) {
+                t.listed(self.name, s.name, true);
+            }
+        }
+        if self.running {
+            // mid-pass: before the running caller, not visited this pass
+            let n_new = new_deeds.len();
+            for (n, d) in new_deeds.into_iter().enumerate() {
+                let _ = self.deeds.insert(self.cursor + n, d);
+            }
+            self.cursor += n_new;
+        } else {
+            for d in new_deeds {
+                let _ = self.deeds.push(d);
+            }
+        }
+        for &idx in &fresh {
+            self.release_if_idle(idx as usize);
+        }
+        Ok(())
+    }
+
+    fn remove_names(
+        &mut self,
+        tyme: Tyme,
+        tracer: Option<&dyn Tracer>,
+        names: &[&str],
+    ) -> Result<usize, Error> {
+        // 1. which listed doers (by slot), unlisting them
+        let mut gone: Vec<u16, N> = Vec::new();
+        let mut i = 0;
+        while let Some(&idx) = self.list.get(i) {
+            // by the name cached at listing: a running doer has lent out its
+            // reference, and hio still unlists it (it then runs on)
+            let hit = self.slots.get(idx as usize).is_some_and(|s| names.contains(&s.name));
+            if hit {
+                self.list.remove(i);
+                let _ = gone.push(idx);
+                if let Some(s) = self.slots.get_mut(idx as usize) {
+                    s.listed = false;
+                }
+            } else {
+                i += 1;
+            }
+        }
+        if let Some(t) = tracer {
+            for &idx in &gone {
+                if let Some(s) = self.slots.get(idx as usize) {
+                    t.listed(self.name, s.name, false);
+                }
+            }
+        }
+        // 2. pull their deeds in closing order: visited (last first), then
+        //    not yet visited (last first); the running deed stays
+        let mut closing: Vec<u16, N> = Vec::new();
+        let (visited, rest_from) =
+            if self.running { (self.cursor, self.cursor + 1) } else { (0, 0) };
+        for at in (0..visited).rev().chain((rest_from..self.deeds.len()).rev()) {
+            if let Some(d) = self.deeds.get(at)
+                && gone.contains(&d.slot)
+            {
+                let _ = closing.push(d.slot);
+            }
+        }
+        let mut at = 0;
+        while let Some(d) = self.deeds.get(at) {
+            let running_here = self.running && at == self.cursor;
+            if !running_here && closing.contains(&d.slot) {
+                self.deeds.remove(at);
+                if self.running && at < self.cursor {
+                    self.cursor -= 1;
+                }
+            } else {
+                at += 1;
+            }
+        }
+        // 3. close them
+        for &idx in &closing {
+            self.close(idx as usize, tyme, tracer, None);
+        }
+        for &idx in &gone {
+            self.release_if_idle(idx as usize);
+        }
+        Ok(gone.len())
+    }
+
+    fn find_index(&mut self, name: &str) -> Option<usize> {
+        (0..N).find(|&i| {
+            self.slots
+                .get_mut(i)
+                .and_then(|s| s.doer.as_deref_mut())
+                .and_then(|d| d.container())
+                .is_some_and(|c| c.name() == name || c.find(name).is_some())
+        })
+    }
+
+    /// The earliest retyme among the deeds.
+    pub(crate) fn next_due(&self) -> Option<Tyme> {
+        self.deeds.iter().map(|d| d.retyme).min()
+    }
+}
+
+impl<const N: usize> Container for Sched<'_, N> {
+    fn name(&self) -> &str {
+        self.name
+    }
+    fn tock(&self) -> Tock {
+        self.tock
+    }
+    fn set_tock(&mut self, tock: Tock) {
+        self.tock = tock;
+    }
+    fn is_live(&self) -> bool {
+        self.live
+    }
+    fn is_listed(&self, name: &str) -> bool {
+        self.names().any(|n| n == name)
+    }
+    fn extend_from(
+        &mut self,
+        tyme: Tyme,
+        tracer: Option<&dyn Tracer>,
+        doers: &mut dyn ExactSizeIterator<Item = &'static mut dyn Doer>,
+    ) -> Result<(), Error> {
+        struct Shorten<'i, 'a>(&'i mut dyn ExactSizeIterator<Item = &'static mut dyn Doer>, core::marker::PhantomData<&'a ()>);
+        impl<'a> Iterator for Shorten<'_, 'a> {
+            type Item = &'a mut dyn Doer;
+            fn next(&mut self) -> Option<Self::Item> {
+                match self.0.next() {
+                    Some(d) => Some(d),
+                    None => None,
+                }
+            }
+            fn size_hint(&self) -> (usize, Option<usize>) {
+                self.0.size_hint()
+            }
+        }
+        impl ExactSizeIterator for Shorten<'_, '_> {}
+        self.extend_with(tyme, tracer, &mut Shorten(doers, core::marker::PhantomData))
+    }
+    fn remove_named(
+        &mut self,
+        tyme: Tyme,
+        tracer: Option<&dyn Tracer>,
+        names: &[&str],
+    ) -> Result<usize, Error> {
+        self.remove_names(tyme, tracer, names)
+    }
+    fn find(&mut self, name: &str) -> Option<&mut dyn Container> {
+        let i = self.find_index(name)?;
+        let c = self.slots.get_mut(i)?.doer.as_deref_mut()?.container()?;
+        if c.name() == name {
+            return Some(c);
+        }
+        c.find(name)
+    }
+}

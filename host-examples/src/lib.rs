@@ -1,0 +1,1 @@
+//! Host helpers shared by the examples.
