@@ -7,8 +7,8 @@ use core::pin::Pin;
 use core::task::{Context, Poll, Waker};
 
 use crate::cx::{Cx, Target};
-use crate::doer::{Doer, Done, Recur};
 use crate::dodoer::Hooks;
+use crate::doer::{Doer, Done, Recur};
 use crate::error::Error;
 use crate::tyme::{Tock, Tyme};
 
@@ -19,7 +19,10 @@ pub const CO_BATCH: usize = 4;
 /// An operation on the tree that a coroutine asks its [`CoDoer`] to perform
 /// with the [`Cx`] of the current step.
 enum Request {
-    Extend(Target<'static>, heapless::Vec<&'static mut dyn Doer, CO_BATCH>),
+    Extend(
+        Target<'static>,
+        heapless::Vec<&'static mut dyn Doer, CO_BATCH>,
+    ),
     Remove(Target<'static>, heapless::Vec<&'static str, CO_BATCH>),
     SetTock(Target<'static>, Tock),
 }
@@ -59,11 +62,18 @@ impl Co {
     /// The first `tock` of a coroutine ends its enter phase, and its value is
     /// ignored (hio ignores the first yield).
     pub fn tock(&self, tock: Tock) -> Yield<'_> {
-        Yield { co: self, tock, yielded: false }
+        Yield {
+            co: self,
+            tock,
+            yielded: false,
+        }
     }
 
     fn call(&self, request: Request) -> Call<'_> {
-        Call { co: self, request: Some(request) }
+        Call {
+            co: self,
+            request: Some(request),
+        }
     }
 
     /// [`Cx::extend`] from inside a coroutine, within the current step.
@@ -203,7 +213,12 @@ where
 {
     /// A coroutine doer with no hooks.
     pub fn new(name: &'static str, co: &'f Co, fut: Pin<&'f mut Option<F>>) -> Self {
-        CoDoer { name, co, fut, hooks: () }
+        CoDoer {
+            name,
+            co,
+            fut,
+            hooks: (),
+        }
     }
 }
 
@@ -213,8 +228,18 @@ where
     H: Hooks,
 {
     /// A coroutine doer with hooks for enter, clean, cease, abort and exit.
-    pub fn with_hooks(name: &'static str, co: &'f Co, fut: Pin<&'f mut Option<F>>, hooks: H) -> Self {
-        CoDoer { name, co, fut, hooks }
+    pub fn with_hooks(
+        name: &'static str,
+        co: &'f Co,
+        fut: Pin<&'f mut Option<F>>,
+        hooks: H,
+    ) -> Self {
+        CoDoer {
+            name,
+            co,
+            fut,
+            hooks,
+        }
     }
 
     /// The hooks.

@@ -133,7 +133,12 @@ impl<'c> Cx<'c> {
     /// A context with no scheduler around it: for calling hooks by hand
     /// (tests, a doer driven without a scheduler).
     pub fn detached(tyme: Tyme) -> Self {
-        Cx { tyme, tracer: None, here: None, up: None }
+        Cx {
+            tyme,
+            tracer: None,
+            here: None,
+            up: None,
+        }
     }
 
     pub(crate) fn new(
@@ -142,7 +147,12 @@ impl<'c> Cx<'c> {
         here: Option<&'c mut dyn Container>,
         up: Option<&'c mut dyn Scope>,
     ) -> Self {
-        Cx { tyme, tracer, here, up }
+        Cx {
+            tyme,
+            tracer,
+            here,
+            up,
+        }
     }
 
     /// The root tyme now (the same for every doer in a pass).
@@ -219,7 +229,9 @@ impl<'c> Cx<'c> {
     ///
     /// [`Error::NoTarget`] if the target is not reachable.
     pub fn set_tock(&mut self, target: Target<'_>, tock: Tock) -> Result<(), Error> {
-        self.container(target).ok_or(Error::NoTarget)?.set_tock(tock);
+        self.container(target)
+            .ok_or(Error::NoTarget)?
+            .set_tock(tock);
         Ok(())
     }
 

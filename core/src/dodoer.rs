@@ -102,7 +102,13 @@ impl<'a, const N: usize> DoDoer<'a, N, ()> {
 impl<'a, const N: usize, H: Hooks> DoDoer<'a, N, H> {
     /// A DoDoer with hooks of its own.
     pub const fn with_hooks(name: &'static str, tock: Tock, hooks: H) -> Self {
-        DoDoer { name, sched: Sched::new(name, tock), always: false, last: false, hooks }
+        DoDoer {
+            name,
+            sched: Sched::new(name, tock),
+            always: false,
+            last: false,
+            hooks,
+        }
     }
     /// hio's `always`: keep running when no child is left.
     pub fn set_always(&mut self, always: bool) {
@@ -138,7 +144,12 @@ impl<'a, const N: usize, H: Hooks> DoDoer<'a, N, H> {
 /// the DoDoer's scheduler, `up` the context the DoDoer itself was given.
 macro_rules! inside {
     ($sched:expr, $cx:expr) => {
-        Cx::new($cx.tyme, $cx.tracer, Some(&mut $sched), Some($cx as &mut dyn Scope))
+        Cx::new(
+            $cx.tyme,
+            $cx.tracer,
+            Some(&mut $sched),
+            Some($cx as &mut dyn Scope),
+        )
     };
 }
 

@@ -117,13 +117,19 @@ pub struct Simulated {
 
 impl Default for Simulated {
     fn default() -> Self {
-        Simulated { max_passes: u64::MAX }
+        Simulated {
+            max_passes: u64::MAX,
+        }
     }
 }
 
 impl Pacer for Simulated {
     fn pace(&mut self, due: &Due<'_>) -> ControlFlow<()> {
-        if due.passes() >= self.max_passes { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
+        if due.passes() >= self.max_passes {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
     }
 }
 
@@ -168,7 +174,12 @@ pub struct RealTime<C, W> {
 impl<C: Clock, W: Wait<C>> RealTime<C, W> {
     /// A driver on `clock` that waits with `wait`.
     pub fn new(clock: C, wait: W) -> Self {
-        RealTime { clock, wait, origin: None, max_late: Tock::ZERO }
+        RealTime {
+            clock,
+            wait,
+            origin: None,
+            max_late: Tock::ZERO,
+        }
     }
     /// The clock.
     pub fn clock(&mut self) -> &mut C {
@@ -211,7 +222,13 @@ impl<'a, const N: usize> Doist<'a, N> {
     /// [`DEFAULT_TOCK`](crate::DEFAULT_TOCK), 1/32 s). A zero tock freezes
     /// tyme: only doers that yield a zero tock run again.
     pub const fn new(tock: Tock) -> Self {
-        Doist { sched: Sched::new("doist", tock), tyme: Tyme::ZERO, tracer: None, passes: 0, done: Done::Unset }
+        Doist {
+            sched: Sched::new("doist", tock),
+            tyme: Tyme::ZERO,
+            tracer: None,
+            passes: 0,
+            done: Done::Unset,
+        }
     }
 
     /// Renames the root (`"doist"` by default) for [`Target::Named`](crate::Target).
@@ -328,7 +345,8 @@ impl<'a, const N: usize> Doist<'a, N> {
         if !self.sched.is_live() {
             return Err(Error::NoTarget);
         }
-        self.sched.extend_with(self.tyme, self.tracer, &mut doers.into_iter())
+        self.sched
+            .extend_with(self.tyme, self.tracer, &mut doers.into_iter())
     }
 
     /// hio's `remove` from outside the tree: unlists and force closes the
@@ -360,7 +378,11 @@ impl<'a, const N: usize> Doist<'a, N> {
     /// # Errors
     ///
     /// As [`run`](Self::run).
-    pub fn run_paced<P: Pacer>(&mut self, limit: Option<Tock>, pacer: &mut P) -> Result<bool, Error> {
+    pub fn run_paced<P: Pacer>(
+        &mut self,
+        limit: Option<Tock>,
+        pacer: &mut P,
+    ) -> Result<bool, Error> {
         self.done = Done::Incomplete;
         pacer.begin(self.tyme);
         if let Err(e) = self.enter() {
@@ -381,7 +403,12 @@ impl<'a, const N: usize> Doist<'a, N> {
                 break;
             }
             let sched = &self.sched;
-            let due = Due { tyme: self.tyme, tock: sched.tock, passes: self.passes, deeds: &|| sched.next_due() };
+            let due = Due {
+                tyme: self.tyme,
+                tock: sched.tock,
+                passes: self.passes,
+                deeds: &|| sched.next_due(),
+            };
             if pacer.pace(&due).is_break() {
                 break;
             }

@@ -38,8 +38,15 @@ pub(crate) struct Slot<'a> {
 }
 
 impl Slot<'_> {
-    const EMPTY: Self =
-        Slot { doer: None, name: "", used: false, listed: false, active: false, done: Done::Unset, count: 0 };
+    const EMPTY: Self = Slot {
+        doer: None,
+        name: "",
+        used: false,
+        listed: false,
+        active: false,
+        done: Done::Unset,
+        count: 0,
+    };
 }
 
 /// How a doer's entry ends.
@@ -68,7 +75,12 @@ pub(crate) struct Sched<'a, const N: usize> {
 
 fn emit(tracer: Option<&dyn Tracer>, tyme: Tyme, doer: &dyn Doer, phase: Phase, count: u32) {
     if let Some(t) = tracer {
-        t.event(Event { tyme, doer: doer.name(), phase, count });
+        t.event(Event {
+            tyme,
+            doer: doer.name(),
+            phase,
+            count,
+        });
     }
 }
 
@@ -80,7 +92,10 @@ fn reborrow<'s>(up: &'s mut Option<&mut dyn Scope>) -> Option<&'s mut dyn Scope>
 }
 
 impl<'a, const N: usize> Sched<'a, N> {
-    const FITS: () = assert!(N <= u16::MAX as usize, "a scheduler holds at most 65535 doers");
+    const FITS: () = assert!(
+        N <= u16::MAX as usize,
+        "a scheduler holds at most 65535 doers"
+    );
 
     pub(crate) const fn new(name: &'a str, tock: Tock) -> Self {
         #[allow(clippy::let_unit_value)]
@@ -110,7 +125,12 @@ impl<'a, const N: usize> Sched<'a, N> {
         match self.slots.iter().position(|s| !s.used) {
             Some(i) => {
                 if let Some(s) = self.slots.get_mut(i) {
-                    *s = Slot { name: doer.name(), doer: Some(doer), used: true, ..Slot::EMPTY };
+                    *s = Slot {
+                        name: doer.name(),
+                        doer: Some(doer),
+                        used: true,
+                        ..Slot::EMPTY
+                    };
                 }
                 Ok(i as u16)
             }
@@ -141,7 +161,9 @@ impl<'a, const N: usize> Sched<'a, N> {
 
     /// Names of the listed doers, in list order.
     pub(crate) fn names(&self) -> impl Iterator<Item = &str> + '_ {
-        self.list.iter().filter_map(|&i| self.slots.get(i as usize).map(|s| s.name))
+        self.list
+            .iter()
+            .filter_map(|&i| self.slots.get(i as usize).map(|s| s.name))
     }
 
     fn slot_done(&self, idx: usize) -> Done {
@@ -154,8 +176,11 @@ impl<'a, const N: usize> Sched<'a, N> {
 
     /// The done value of the first listed doer with this name.
     pub(crate) fn done_of(&self, name: &str) -> Option<Done> {
-        let idx =
-            self.list.iter().copied().find(|&i| self.slots.get(i as usize).is_some_and(|s| s.name == name))?;
+        let idx = self
+            .list
+            .iter()
+            .copied()
+            .find(|&i| self.slots.get(i as usize).is_some_and(|s| s.name == name))?;
         Some(self.slot_done(idx as usize))
     }
 
@@ -190,7 +215,10 @@ impl<'a, const N: usize> Sched<'a, N> {
         let r = doer.enter(&mut Cx::new(tyme, tracer, Some(self), reborrow(&mut up)));
         let result = match r {
             Ok(Recur::Again(_)) => {
-                let _ = self.deeds.push(Deed { retyme: tyme, slot: idx as u16 });
+                let _ = self.deeds.push(Deed {
+                    retyme: tyme,
+                    slot: idx as u16,
+                });
                 Ok(())
             }
             Ok(Recur::Done(v)) => {
@@ -300,7 +328,11 @@ impl<'a, const N: usize> Sched<'a, N> {
                 Ok(Recur::Again(t)) => {
                     self.running = false;
                     // read our own tock now: the step may have changed it
-                    let next = if t.is_zero() { tyme + self.tock } else { retyme + t };
+                    let next = if t.is_zero() {
+                        tyme + self.tock
+                    } else {
+                        retyme + t
+                    };
                     if let Some(d) = self.deeds.get_mut(self.cursor) {
                         d.retyme = next;
                     }
@@ -367,8 +399,16 @@ impl<'a, const N: usize> Sched<'a, N> {
     }
 
     /// Closes one doer that has no deed any more: cease, exit, done = false.
-    fn close(&mut self, idx: usize, tyme: Tyme, tracer: Option<&dyn Tracer>, up: Option<&mut dyn Scope>) {
-        let Some(s) = self.slots.get_mut(idx) else { return };
+    fn close(
+        &mut self,
+        idx: usize,
+        tyme: Tyme,
+        tracer: Option<&dyn Tracer>,
+        up: Option<&mut dyn Scope>,
+    ) {
+        let Some(s) = self.slots.get_mut(idx) else {
+            return;
+        };
         let count = s.count;
         let Some(doer) = s.doer.take() else { return };
         self.finish(doer, End::Cease, count, tyme, tracer, up);
@@ -458,7 +498,10 @@ impl<'a, const N: usize> Sched<'a, N> {
         while let Some(&idx) = self.list.get(i) {
             // by the name cached at listing: a running doer has lent out its
             // reference, and hio still unlists it (it then runs on)
-            let hit = self.slots.get(idx as usize).is_some_and(|s| names.contains(&s.name));
+            let hit = self
+                .slots
+                .get(idx as usize)
+                .is_some_and(|s| names.contains(&s.name));
             if hit {
                 self.list.remove(i);
                 let _ = gone.push(idx);
@@ -479,9 +522,15 @@ impl<'a, const N: usize> Sched<'a, N> {
         // 2. pull their deeds in closing order: visited (last first), then
         //    not yet visited (last first); the running deed stays
         let mut closing: Vec<u16, N> = Vec::new();
-        let (visited, rest_from) =
-            if self.running { (self.cursor, self.cursor + 1) } else { (0, 0) };
-        for at in (0..visited).rev().chain((rest_from..self.deeds.len()).rev()) {
+        let (visited, rest_from) = if self.running {
+            (self.cursor, self.cursor + 1)
+        } else {
+            (0, 0)
+        };
+        for at in (0..visited)
+            .rev()
+            .chain((rest_from..self.deeds.len()).rev())
+        {
             if let Some(d) = self.deeds.get(at)
                 && gone.contains(&d.slot)
             {
@@ -548,7 +597,10 @@ impl<const N: usize> Container for Sched<'_, N> {
         tracer: Option<&dyn Tracer>,
         doers: &mut dyn ExactSizeIterator<Item = &'static mut dyn Doer>,
     ) -> Result<(), Error> {
-        struct Shorten<'i, 'a>(&'i mut dyn ExactSizeIterator<Item = &'static mut dyn Doer>, core::marker::PhantomData<&'a ()>);
+        struct Shorten<'i, 'a>(
+            &'i mut dyn ExactSizeIterator<Item = &'static mut dyn Doer>,
+            core::marker::PhantomData<&'a ()>,
+        );
         impl<'a> Iterator for Shorten<'_, 'a> {
             type Item = &'a mut dyn Doer;
             fn next(&mut self) -> Option<Self::Item> {

@@ -86,11 +86,16 @@ pub struct Recorder<const N: usize> {
 impl<const N: usize> Recorder<N> {
     /// An empty recorder.
     pub const fn new() -> Self {
-        Recorder { inner: RefCell::new((heapless::Vec::new(), 0)) }
+        Recorder {
+            inner: RefCell::new((heapless::Vec::new(), 0)),
+        }
     }
     /// The recorded events, oldest first (a copy).
     pub fn records(&self) -> heapless::Vec<Record, N> {
-        self.inner.try_borrow().map(|g| g.0.clone()).unwrap_or_default()
+        self.inner
+            .try_borrow()
+            .map(|g| g.0.clone())
+            .unwrap_or_default()
     }
     /// How many events did not fit.
     pub fn lost(&self) -> usize {
@@ -107,14 +112,21 @@ impl<const N: usize> Recorder<N> {
 
 impl<const N: usize> Tracer for Recorder<N> {
     fn event(&self, e: Event<'_>) {
-        let Ok(mut g) = self.inner.try_borrow_mut() else { return };
+        let Ok(mut g) = self.inner.try_borrow_mut() else {
+            return;
+        };
         let mut name = heapless::String::new();
         for ch in e.doer.chars() {
             if name.push(ch).is_err() {
                 break;
             }
         }
-        let rec = Record { tyme: e.tyme, doer: name, phase: e.phase, count: e.count };
+        let rec = Record {
+            tyme: e.tyme,
+            doer: name,
+            phase: e.phase,
+            count: e.count,
+        };
         if g.0.push(rec).is_err() {
             g.1 += 1;
         }

@@ -229,7 +229,10 @@ pub struct Tymist {
 impl Tymist {
     /// A clock at `tyme` that ticks by `tock`.
     pub const fn new(tyme: Tyme, tock: Tock) -> Self {
-        Tymist { tyme: Cell::new(tyme), tock: Cell::new(tock) }
+        Tymist {
+            tyme: Cell::new(tyme),
+            tock: Cell::new(tock),
+        }
     }
     /// The current tyme.
     pub fn tyme(&self) -> Tyme {
@@ -325,11 +328,19 @@ impl<'t> Tymer<'t> {
     /// `tymee` is unwound).
     pub fn new(tymee: Tymee<'t>, duration: Tock) -> Self {
         let start = tymee.tyme().unwrap_or(Tyme::ZERO);
-        Tymer { tymee, start, stop: start + duration }
+        Tymer {
+            tymee,
+            start,
+            stop: start + duration,
+        }
     }
     /// A timer of `duration` starting at `start`.
     pub fn starting_at(tymee: Tymee<'t>, duration: Tock, start: Tyme) -> Self {
-        Tymer { tymee, start, stop: start + duration }
+        Tymer {
+            tymee,
+            start,
+            stop: start + duration,
+        }
     }
     fn now(&self) -> Tyme {
         self.tymee.tyme().unwrap_or(self.start)
@@ -386,8 +397,14 @@ mod tests {
     #[test]
     fn secs_conversions_are_exact_or_refused() {
         assert_eq!(Tock::try_from_secs_f64(0.1), Ok(Tock::from_millis(100)));
-        assert_eq!(Tock::try_from_secs_f64(0.03125), Ok(Tock::from_ratio(1, 32).unwrap()));
-        assert_eq!(Tock::try_from_secs_f64(1.0 / 1024.0), Err(SecsError::Inexact));
+        assert_eq!(
+            Tock::try_from_secs_f64(0.03125),
+            Ok(Tock::from_ratio(1, 32).unwrap())
+        );
+        assert_eq!(
+            Tock::try_from_secs_f64(1.0 / 1024.0),
+            Err(SecsError::Inexact)
+        );
         assert_eq!(Tock::try_from_secs_f64(-1.0), Err(SecsError::Invalid));
         assert_eq!(Tock::try_from_secs_f64(f64::NAN), Err(SecsError::Invalid));
         assert_eq!(Tock::try_from_secs_f64(1e30), Err(SecsError::Overflow));
