@@ -2,6 +2,9 @@
 //! the real Python hio 0.6.10 produced (`../shared/conformance/`), and the
 //! scheduler's own tracer compared with the scripted doers' record.
 
+// Tests may panic on a broken expectation: that is how they fail.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
 use std::fs;
 
 fn scenario_names() -> Vec<String> {

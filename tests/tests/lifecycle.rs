@@ -7,6 +7,9 @@
 //! these tests see what the doers experienced, not what the scheduler meant
 //! to do.
 
+// Tests may panic on a broken expectation: that is how they fail.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
 use std::cell::{Cell, RefCell};
 use std::pin::Pin;
 
