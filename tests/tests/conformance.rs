@@ -7,10 +7,20 @@
 
 use std::fs;
 
-fn scenario_names() -> Vec<String> {
+/// The public scenarios, or `None` (loudly) when `../shared` is not beside
+/// the workspace and `CI` is unset; under `CI` a missing `../shared` fails.
+fn scenario_names() -> Option<Vec<String>> {
     let dir = hio_tests::shared_dir()
         .join("conformance")
         .join("scenarios");
+    if !dir.is_dir() && std::env::var_os("CI").is_none() {
+        eprintln!(
+            "\n*** SKIPPED: {} not found. The conformance data lives in ../shared beside the \
+             workspace; CI always has it (and fails without it). ***\n",
+            dir.display()
+        );
+        return None;
+    }
     let mut names: Vec<String> = fs::read_dir(&dir)
         .unwrap_or_else(|e| {
             panic!(
@@ -27,12 +37,14 @@ fn scenario_names() -> Vec<String> {
         })
         .collect();
     names.sort();
-    names
+    Some(names)
 }
 
 #[test]
 fn all_public_scenarios_match_python_hio() {
-    let names = scenario_names();
+    let Some(names) = scenario_names() else {
+        return;
+    };
     assert_eq!(names.len(), 33, "expected the 33 public scenarios");
     let failures: Vec<String> = names
         .iter()
@@ -49,7 +61,10 @@ fn all_public_scenarios_match_python_hio() {
 
 #[test]
 fn the_tracer_sees_what_the_doers_record() {
-    for n in scenario_names() {
+    let Some(names) = scenario_names() else {
+        return;
+    };
+    for n in names {
         let o = hio_tests::check(&n).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(
             o.trace, o.core_trace,
