@@ -166,8 +166,8 @@ pub struct RealTime<C, W> {
     clock: C,
     wait: W,
     origin: Option<(Tyme, Tyme)>,
-    /// The largest lateness seen (wall time past a pass's deadline when the
-    /// driver got to it).
+    /// The largest lateness seen: how far past its deadline the wall clock
+    /// was when the driver let a pass with work run.
     pub max_late: Tock,
 }
 
@@ -201,16 +201,15 @@ impl<C: Clock, W: Wait<C>> Pacer for RealTime<C, W> {
         self.origin = Some((now, tyme));
     }
     fn pace(&mut self, due: &Due<'_>) -> ControlFlow<()> {
+        // the next pass with work: passes before it are idle and run at once
         let target = due.next_due().unwrap_or(due.tyme());
         if let Some(deadline) = self.deadline(target) {
             if self.clock.now() < deadline {
                 self.wait.wait_until(&mut self.clock, deadline);
             }
-            if let Some(d) = self.deadline(due.tyme()) {
-                let late = self.clock.now().since(d);
-                if late > self.max_late && target == due.tyme() {
-                    self.max_late = late;
-                }
+            let late = self.clock.now().since(deadline);
+            if late > self.max_late {
+                self.max_late = late;
             }
         }
         ControlFlow::Continue(())
