@@ -319,7 +319,7 @@ impl<'a, const N: usize> Sched<'a, N> {
                 self.cursor += 1;
                 continue;
             };
-            s.count += 1;
+            s.count = s.count.saturating_add(1);
             let count = s.count;
             emit(tracer, tyme, doer, Phase::Recur, count);
             self.running = true;
