@@ -32,7 +32,9 @@ pub struct StdClock {
 impl StdClock {
     /// A clock whose zero is now.
     pub fn new() -> Self {
-        StdClock { origin: Instant::now() }
+        StdClock {
+            origin: Instant::now(),
+        }
     }
 }
 
@@ -73,7 +75,11 @@ pub struct PrintTracer {
 impl PrintTracer {
     /// A tracer whose wall clock starts now.
     pub fn new(recurs: bool) -> Self {
-        PrintTracer { origin: Instant::now(), recurs, events: Cell::new(0) }
+        PrintTracer {
+            origin: Instant::now(),
+            recurs,
+            events: Cell::new(0),
+        }
     }
     /// Events seen so far.
     pub fn events(&self) -> u64 {
@@ -92,7 +98,13 @@ impl Tracer for PrintTracer {
             Phase::Abort(err) => format!("abort ({err})"),
             p => p.name().to_string(),
         };
-        println!("  {:>6}  {:<10} ▸ {:<6} #{:<3}  (wall {wall:.3} s)", e.tyme.to_string(), e.doer, what, e.count);
+        println!(
+            "  {:>6}  {:<10} ▸ {:<6} #{:<3}  (wall {wall:.3} s)",
+            e.tyme.to_string(),
+            e.doer,
+            what,
+            e.count
+        );
     }
 }
 

@@ -13,7 +13,9 @@
 use std::cell::{Cell, RefCell};
 use std::pin::Pin;
 
-use hio::{Co, CoDoer, Cx, DoDoer, Doer, Doify, Doist, Done, Error, Hooks, Phase, Recur, Tock, Tyme};
+use hio::{
+    Co, CoDoer, Cx, DoDoer, Doer, Doify, Doist, Done, Error, Hooks, Phase, Recur, Tock, Tyme,
+};
 
 type Log = RefCell<Vec<String>>;
 
@@ -37,7 +39,12 @@ struct Script {
 }
 
 fn script(name: &'static str, tock_ms: u64) -> Script {
-    Script { name, tock: Tock::from_millis(tock_ms), done_at: None, raise_at: None }
+    Script {
+        name,
+        tock: Tock::from_millis(tock_ms),
+        done_at: None,
+        raise_at: None,
+    }
 }
 
 impl Script {
@@ -59,7 +66,11 @@ struct Leaf {
 
 impl Leaf {
     fn note(&self, tyme: Tyme, what: &str) {
-        self.log.borrow_mut().push(format!("{tyme} {} {what} {}", self.s.name, self.count.get()));
+        self.log.borrow_mut().push(format!(
+            "{tyme} {} {what} {}",
+            self.s.name,
+            self.count.get()
+        ));
     }
     fn enter(&self, tyme: Tyme) -> Result<Recur, Error> {
         self.count.set(0);
@@ -67,7 +78,11 @@ impl Leaf {
         if self.s.raise_at == Some(0) {
             return Err(Error::Doer(0));
         }
-        Ok(if self.s.done_at == Some(0) { Recur::Done(true) } else { Recur::Again(self.s.tock) })
+        Ok(if self.s.done_at == Some(0) {
+            Recur::Done(true)
+        } else {
+            Recur::Again(self.s.tock)
+        })
     }
     fn recur(&self, tyme: Tyme) -> Result<Recur, Error> {
         let n = self.count.get() + 1;
@@ -76,7 +91,11 @@ impl Leaf {
         if self.s.raise_at == Some(n) {
             return Err(Error::Doer(n));
         }
-        Ok(if self.s.done_at == Some(n) { Recur::Done(true) } else { Recur::Again(self.s.tock) })
+        Ok(if self.s.done_at == Some(n) {
+            Recur::Done(true)
+        } else {
+            Recur::Again(self.s.tock)
+        })
     }
 }
 
@@ -131,7 +150,11 @@ fn leak<T>(t: T) -> &'static mut T {
 }
 
 fn leaf(kind: Kind, s: Script, log: &'static Log) -> &'static mut dyn Doer {
-    let l: &'static Leaf = leak(Leaf { s, log, count: Cell::new(0) });
+    let l: &'static Leaf = leak(Leaf {
+        s,
+        log,
+        count: Cell::new(0),
+    });
     match kind {
         Kind::Doer => leak(ImplDoer(l)),
         Kind::Closure => leak(Doify::new(s.name, move |cx: &mut Cx<'_>, phase| {
@@ -160,7 +183,12 @@ fn leaf(kind: Kind, s: Script, log: &'static Log) -> &'static mut dyn Doer {
                     };
                 }
             };
-            leak(CoDoer::with_hooks(s.name, co, Pin::static_mut(leak(Some(fut))), LeafHooks(l)))
+            leak(CoDoer::with_hooks(
+                s.name,
+                co,
+                Pin::static_mut(leak(Some(fut))),
+                LeafHooks(l),
+            ))
         }
     }
 }
@@ -193,17 +221,36 @@ impl Hooks for GroupHooks {
     }
 }
 
-fn group(name: &'static str, tock_ms: u64, log: &'static Log) -> &'static mut DoDoer<'static, 8, GroupHooks> {
-    let l: &'static Leaf = leak(Leaf { s: script(name, tock_ms), log, count: Cell::new(0) });
-    leak(DoDoer::with_hooks(name, Tock::from_millis(tock_ms), GroupHooks(l)))
+fn group(
+    name: &'static str,
+    tock_ms: u64,
+    log: &'static Log,
+) -> &'static mut DoDoer<'static, 8, GroupHooks> {
+    let l: &'static Leaf = leak(Leaf {
+        s: script(name, tock_ms),
+        log,
+        count: Cell::new(0),
+    });
+    leak(DoDoer::with_hooks(
+        name,
+        Tock::from_millis(tock_ms),
+        GroupHooks(l),
+    ))
 }
 
 fn lines(s: &str) -> Vec<String> {
-    s.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_string).collect()
+    s.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 /// Runs `build` for every kind and checks every trace equals `expected`.
-fn for_each_kind(expected: &str, build: impl Fn(Kind, &'static Log) -> (Result<bool, Error>, Tyme)) {
+fn for_each_kind(
+    expected: &str,
+    build: impl Fn(Kind, &'static Log) -> (Result<bool, Error>, Tyme),
+) {
     let expected = lines(expected);
     for kind in KINDS {
         let log: &'static Log = leak(RefCell::new(Vec::new()));
@@ -226,7 +273,11 @@ fn normal_completion_runs_clean_then_exit() {
             d.add(leaf(k, script("a", 250).done_at(3), log)).unwrap();
             let r = d.run(None);
             assert_eq!(r, Ok(true));
-            assert_eq!(d.tyme(), Tyme::from_millis(750), "one more tick after the last pass");
+            assert_eq!(
+                d.tyme(),
+                Tyme::from_millis(750),
+                "one more tick after the last pass"
+            );
             assert_eq!(d.done_of("a"), Some(Done::Complete));
             (r, d.tyme())
         },
@@ -398,11 +449,19 @@ fn capacity_is_checked_before_anything_is_entered() {
     let mut d: Doist<'static, 2> = Doist::new(Tock::from_secs(1));
     d.add(leaf(Kind::Doer, script("a", 0), log)).unwrap();
     d.add(leaf(Kind::Doer, script("b", 0), log)).unwrap();
-    assert_eq!(d.add(leaf(Kind::Doer, script("c", 0), log)), Err(Error::Capacity));
+    assert_eq!(
+        d.add(leaf(Kind::Doer, script("c", 0), log)),
+        Err(Error::Capacity)
+    );
     d.enter().unwrap();
     let more = [leaf(Kind::Doer, script("x", 0), log)];
     assert_eq!(d.extend(more), Err(Error::Capacity));
-    assert_eq!(log.borrow().len(), 2, "x was not entered: {:?}", log.borrow());
+    assert_eq!(
+        log.borrow().len(),
+        2,
+        "x was not entered: {:?}",
+        log.borrow()
+    );
     d.exit();
 }
 

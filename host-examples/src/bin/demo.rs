@@ -106,12 +106,25 @@ fn main() {
     }
     doist.set_tracer(&tracer);
 
-    println!("hio demo: a Doist (tock 1/8 s) running heartbeat and a kitchen DoDoer (kettle, toaster)");
-    println!("{}; ▸ life-cycle events (from the tracer), │ what the doers say", if fast { "simulated time (--fast)" } else { "real time" });
+    println!(
+        "hio demo: a Doist (tock 1/8 s) running heartbeat and a kitchen DoDoer (kettle, toaster)"
+    );
+    println!(
+        "{}; ▸ life-cycle events (from the tracer), │ what the doers say",
+        if fast {
+            "simulated time (--fast)"
+        } else {
+            "real time"
+        }
+    );
     println!("    tyme  doer");
     let wall = std::time::Instant::now();
     let mut pacer = RealTime::new(StdClock::new(), SleepWait);
-    let result = if fast { doist.run(None) } else { doist.run_paced(None, &mut pacer) };
+    let result = if fast {
+        doist.run(None)
+    } else {
+        doist.run_paced(None, &mut pacer)
+    };
     match result {
         Ok(done) => {
             println!(
