@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Builds every firmware example, runs the QEMU ones and compares their
+# decoded defmt output with the golden files in <board>/expected/, and
+# records flash and static RAM of every ELF (llvm-size) in
+# firmware-examples/target-sizes.txt. Needs qemu-system-arm, defmt-print and
+# llvm-size (rustup component add llvm-tools); .ci/run installs them.
+set -euo pipefail
+cd "$(dirname "$0")"
+sysroot_bin="$(rustc --print sysroot)/lib/rustlib/$(rustc -vV | sed -n 's/^host: //p')/bin"
+size_tool="$sysroot_bin/llvm-size"
+sizes="$PWD/target-sizes.txt"
+printf '%-28s %-22s %8s %8s\n' board elf flash ram > "$sizes"
+failed=0
+for board in */; do
+  board=${board%/}
+  [ -f "$board/Cargo.toml" ] || continue
+  echo "--- $board: build"
+  (cd "$board" && cargo build --release --bins)
+  target=$(sed -n 's/^target = "\(.*\)"/\1/p' "$board/.cargo/config.toml")
+  for elf_src in "$board"/src/bin/*.rs; do
+    name=$(basename "$elf_src" .rs)
+    elf="$board/target/$target/release/$name"
+    # flash: code + read-only data + initialised data; RAM: data + bss
+    read -r flash ram < <("$size_tool" -A "$elf" | awk '
+      /^\.(vector_table|text|rodata)/ {f += $2}
+      /^\.data/ {f += $2; r += $2}
+      /^\.(bss|uninit)/ {r += $2}
+      END {print f, r}')
+    printf '%-28s %-22s %8d %8d\n' "$board" "$name" "$flash" "$ram" >> "$sizes"
+    golden="$board/expected/$name.txt"
+    if [ -x "$board/qemu-run.sh" ] && [ -f "$golden" ]; then
+      echo "--- $board/$name: run in QEMU"
+      if out=$(cd "$board" && cargo run -q --release --bin "$name"); then
+        if diff -u "$golden" <(printf '%s\n' "$out"); then
+          echo "$board/$name: output matches $golden"
+        else
+          echo "$board/$name: output differs from $golden"; failed=1
+        fi
+      else
+        echo "$board/$name: exited with status $?"; failed=1
+      fi
+    fi
+  done
+done
+cat "$sizes"
+exit "$failed"
