@@ -113,6 +113,30 @@
 //! tree runs* (by [`Cx::extend`]) must be `'static` (a `static`, a
 //! `StaticCell`, or a leaked box on the host).
 //!
+//! ### What the compiler guarantees
+//!
+//! A doer lent to a scheduler cannot be touched, moved or dropped until the
+//! scheduler is gone:
+//!
+//! ```compile_fail
+//! use hio::{Doify, Doist, Recur, Tock};
+//! let mut d = Doify::new("d", |_, _| Ok(Recur::NEXT));
+//! let mut doist: Doist<'_, 1> = Doist::new(Tock::ZERO);
+//! doist.add(&mut d).unwrap();
+//! drop(d); // error: `d` is borrowed by the doist
+//! doist.run(None).unwrap();
+//! ```
+//!
+//! A doer added from inside the running tree must live as long as the tree,
+//! which the signature of [`Cx::extend`] enforces with `'static`:
+//!
+//! ```compile_fail
+//! use hio::{Cx, Doer, Target};
+//! fn spawn(cx: &mut Cx<'_>, local: &mut dyn Doer) {
+//!     cx.extend(Target::Here, [local]).unwrap(); // error: must be 'static
+//! }
+//! ```
+//!
 //! ## Observing
 //!
 //! A [`Tracer`] attached with [`Doist::set_tracer`] sees every life-cycle
