@@ -160,6 +160,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod buf;
 mod codoer;
 mod cx;
 mod dodoer;
@@ -170,6 +171,7 @@ mod sched;
 mod trace;
 mod tyme;
 
+pub use buf::{Deck, PriorityQueue, Ring, Stack, TaskDeck};
 pub use codoer::{CO_BATCH, Call, Co, CoDoer, Yield};
 pub use cx::{Container, Cx, Target};
 pub use dodoer::{DoDoer, Hooks};
