@@ -81,9 +81,10 @@
 //! The scheduler is cooperative and single-threaded: one doer step runs at a
 //! time and nothing preempts it, so doers share a buffer through a
 //! `core::cell::RefCell` borrowed only inside a step (never across an
-//! `.await`). The [waits](crate::wait) borrow with `try_borrow` and report a
-//! borrow held across an await as [`Error::Misuse`](crate::Error::Misuse)
-//! instead of panicking.
+//! `.await`; clippy's `await_holding_refcell_ref` lint catches that). The
+//! [waits](crate::wait) borrow with `try_borrow` and report a borrow held
+//! across an await as [`Error::Misuse`](crate::Error::Misuse) instead of
+//! panicking.
 //!
 //! ## Interrupt handlers: the SPSC halves
 //!
