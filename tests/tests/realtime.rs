@@ -39,7 +39,9 @@ impl Wait<FakeClock> for FakeSleep {
     fn wait_until(&mut self, clock: &mut FakeClock, deadline: Tyme) {
         self.deadlines.borrow_mut().push(deadline);
         let now = clock.now();
-        clock.0.set(now.max(deadline).as_nanos() + self.late.as_nanos());
+        clock
+            .0
+            .set(now.max(deadline).as_nanos() + self.late.as_nanos());
     }
 }
 
@@ -58,7 +60,9 @@ impl Doer for Probe {
     }
     fn recur(&mut self, cx: &mut Cx<'_>) -> Result<Recur, Error> {
         let n = self.seen.borrow().len();
-        self.seen.borrow_mut().push((cx.tyme(), Tyme::from_nanos(self.clock.0.get())));
+        self.seen
+            .borrow_mut()
+            .push((cx.tyme(), Tyme::from_nanos(self.clock.0.get())));
         if let Some((at, by)) = self.stall_at
             && at == n
         {
@@ -79,17 +83,31 @@ fn run(doist_tock: Tock, probe_tock: Tock, limit: Tock, stall_at: Option<(usize,
     clock.advance(Tock::from_secs(7)); // the wall origin is not zero
     let seen = Rc::new(RefCell::new(Vec::new()));
     let deadlines = Rc::new(RefCell::new(Vec::new()));
-    let mut probe = Probe { clock: clock.clone(), seen: seen.clone(), stall_at, tock: probe_tock };
+    let mut probe = Probe {
+        clock: clock.clone(),
+        seen: seen.clone(),
+        stall_at,
+        tock: probe_tock,
+    };
     let mut doist: Doist<'_, 2> = Doist::new(doist_tock);
     doist.add(&mut probe).unwrap();
-    let mut pacer =
-        RealTime::new(clock, FakeSleep { late: Tock::from_micros(70), deadlines: deadlines.clone() });
+    let mut pacer = RealTime::new(
+        clock,
+        FakeSleep {
+            late: Tock::from_micros(70),
+            deadlines: deadlines.clone(),
+        },
+    );
     assert_eq!(doist.run_paced(Some(limit), &mut pacer), Ok(false));
     let max_late = pacer.max_late;
     drop(doist);
     let seen = seen.borrow().clone();
     let deadlines = deadlines.borrow().clone();
-    Run { seen, deadlines, max_late }
+    Run {
+        seen,
+        deadlines,
+        max_late,
+    }
 }
 
 #[test]
@@ -104,7 +122,10 @@ fn deadlines_are_absolute_so_nothing_drifts() {
         let late = wall.since(deadline);
         // never early, and the 70 us oversleep never accumulates
         assert!(wall >= deadline, "pass {k} ran early");
-        assert!(late <= Tock::from_micros(70), "pass {k} is {late} s late: drift");
+        assert!(
+            late <= Tock::from_micros(70),
+            "pass {k} is {late} s late: drift"
+        );
     }
     assert_eq!(r.deadlines.len(), 999, "one wait between passes");
     assert_eq!(r.max_late, Tock::from_micros(70));
@@ -114,25 +135,53 @@ fn deadlines_are_absolute_so_nothing_drifts() {
 fn a_slow_pass_is_caught_up_back_to_back() {
     // pass 10 stalls 35 ms: passes 11..13 are already late and run without
     // waiting; pass 14 (due at 140 ms) is the first to wait again
-    let r = run(Tock::from_millis(10), Tock::ZERO, Tock::from_millis(300), Some((10, Tock::from_millis(35))));
+    let r = run(
+        Tock::from_millis(10),
+        Tock::ZERO,
+        Tock::from_millis(300),
+        Some((10, Tock::from_millis(35))),
+    );
     let w0 = Tyme::from_secs(7);
-    let walls: Vec<u64> = r.seen.iter().map(|&(_, w)| w.since(w0).as_micros()).collect();
-    assert_eq!(&walls[10..15], &[100_070, 135_070, 135_070, 135_070, 140_070]);
+    let walls: Vec<u64> = r
+        .seen
+        .iter()
+        .map(|&(_, w)| w.since(w0).as_micros())
+        .collect();
+    assert_eq!(
+        &walls[10..15],
+        &[100_070, 135_070, 135_070, 135_070, 140_070]
+    );
     assert_eq!(r.seen.len(), 30);
     // every pass keeps its own tyme: the schedule itself is unchanged
     for (k, &(tyme, _)) in r.seen.iter().enumerate() {
         assert_eq!(tyme, Tyme::from_millis(10 * k as u64));
     }
-    assert_eq!(r.deadlines.len(), 29 - 3, "the three late passes did not wait");
+    assert_eq!(
+        r.deadlines.len(),
+        29 - 3,
+        "the three late passes did not wait"
+    );
 }
 
 #[test]
 fn idle_passes_cost_no_wait() {
     // a 1 s doer under a 10 ms doist: 300 passes in 3 s, but only the passes
     // with work are waited for (once a second), not every tock
-    let r = run(Tock::from_millis(10), Tock::from_secs(1), Tock::from_secs(3), None);
+    let r = run(
+        Tock::from_millis(10),
+        Tock::from_secs(1),
+        Tock::from_secs(3),
+        None,
+    );
     let tymes: Vec<Tyme> = r.seen.iter().map(|&(t, _)| t).collect();
     assert_eq!(tymes, [Tyme::ZERO, Tyme::from_secs(1), Tyme::from_secs(2)]);
     let w0 = Tyme::from_secs(7);
-    assert_eq!(r.deadlines, [w0 + Tock::from_secs(1), w0 + Tock::from_secs(2), w0 + Tock::from_secs(3)]);
+    assert_eq!(
+        r.deadlines,
+        [
+            w0 + Tock::from_secs(1),
+            w0 + Tock::from_secs(2),
+            w0 + Tock::from_secs(3)
+        ]
+    );
 }
