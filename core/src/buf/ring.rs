@@ -57,6 +57,8 @@ pub struct Ring<const N: usize> {
     buf: [u8; N],
     /// Index of the oldest byte (`< N`).
     head: usize,
+    /// Index where the next byte goes (`< N`): `(head + len) mod N`.
+    tail: usize,
     /// Bytes stored (`<= N`).
     len: usize,
 }
@@ -70,6 +72,7 @@ impl<const N: usize> Ring<N> {
         Ring {
             buf: [0; N],
             head: 0,
+            tail: 0,
             len: 0,
         }
     }
@@ -113,6 +116,7 @@ impl<const N: usize> Ring<N> {
     /// Forgets every byte.
     pub fn clear(&mut self) {
         self.head = 0;
+        self.tail = 0;
         self.len = 0;
     }
 
@@ -122,7 +126,7 @@ impl<const N: usize> Ring<N> {
     #[inline]
     pub fn write(&mut self, data: &[u8]) -> usize {
         let n = data.len().min(N - self.len);
-        let tail = Self::wrap(self.head + self.len);
+        let tail = self.tail;
         let first = n.min(N - tail);
         if let Some(dst) = self.buf.get_mut(tail..tail + first) {
             copy(dst, data);
@@ -130,6 +134,7 @@ impl<const N: usize> Ring<N> {
         if let (Some(dst), Some(src)) = (self.buf.get_mut(..n - first), data.get(first..n)) {
             copy(dst, src);
         }
+        self.tail = Self::wrap(tail + n);
         self.len += n;
         n
     }
@@ -142,8 +147,7 @@ impl<const N: usize> Ring<N> {
     pub fn write_evicting(&mut self, data: &[u8]) -> usize {
         if data.len() >= N {
             let dropped = self.len + (data.len() - N);
-            self.head = 0;
-            self.len = 0;
+            self.clear();
             let _ = self.write(data.get(data.len() - N..).unwrap_or_default());
             dropped
         } else {
@@ -187,25 +191,27 @@ impl<const N: usize> Ring<N> {
     /// `Err(byte)` when full.
     #[inline]
     pub fn push(&mut self, byte: u8) -> Result<(), u8> {
-        if self.len == N {
-            return Err(byte);
+        if self.len < N
+            && let Some(slot) = self.buf.get_mut(self.tail)
+        {
+            *slot = byte;
+            let next = self.tail + 1;
+            self.tail = if next == N { 0 } else { next };
+            self.len += 1;
+            return Ok(());
         }
-        let tail = Self::wrap(self.head + self.len);
-        match self.buf.get_mut(tail) {
-            Some(slot) => {
-                *slot = byte;
-                self.len += 1;
-                Ok(())
-            }
-            None => Err(byte),
-        }
+        Err(byte)
     }
 
     /// Removes and returns the oldest byte.
     #[inline]
     pub fn pull(&mut self) -> Option<u8> {
-        let b = self.peek()?;
-        self.head = Self::wrap(self.head + 1);
+        if self.len == 0 {
+            return None;
+        }
+        let b = *self.buf.get(self.head)?;
+        let next = self.head + 1;
+        self.head = if next == N { 0 } else { next };
         self.len -= 1;
         Some(b)
     }
@@ -247,8 +253,9 @@ impl<const N: usize> Ring<N> {
     pub fn writable(&mut self) -> &mut [u8] {
         if self.len == 0 {
             self.head = 0;
+            self.tail = 0;
         }
-        let tail = Self::wrap(self.head + self.len);
+        let tail = self.tail;
         let n = (N - self.len).min(N - tail);
         self.buf.get_mut(tail..tail + n).unwrap_or_default()
     }
@@ -258,8 +265,9 @@ impl<const N: usize> Ring<N> {
     /// length of that slice if smaller: bytes never lent are never
     /// published).
     pub fn commit(&mut self, n: usize) -> usize {
-        let tail = Self::wrap(self.head + self.len);
+        let tail = self.tail;
         let n = n.min((N - self.len).min(N - tail));
+        self.tail = Self::wrap(tail + n);
         self.len += n;
         n
     }
@@ -283,6 +291,7 @@ impl<const N: usize> Ring<N> {
         if self.head + self.len > N {
             self.buf.rotate_left(self.head.min(N));
             self.head = 0;
+            self.tail = Self::wrap(self.len);
         }
         self.buf
             .get(self.head..self.head + self.len)

@@ -171,6 +171,37 @@ impl<const N: usize> SpscRing<N> {
         n
     }
 
+    /// The producer's one-byte write; only the producer calls it.
+    #[inline]
+    fn produce_one(&self, byte: u8) -> Result<(), u8> {
+        let tail = self.tail.load(Ordering::Relaxed);
+        let head = self.head.load(Ordering::Acquire);
+        if Self::dist(head, tail) >= N {
+            return Err(byte);
+        }
+        match self.buf.get(Self::pos(tail)) {
+            Some(cell) => cell.store(byte, Ordering::Relaxed),
+            None => return Err(byte),
+        }
+        self.tail.store(Self::advance(tail, 1), Ordering::Release);
+        Ok(())
+    }
+
+    /// The consumer's one-byte read; only the consumer calls it.
+    #[inline]
+    fn consume_one(&self, remove: bool) -> Option<u8> {
+        let head = self.head.load(Ordering::Relaxed);
+        let tail = self.tail.load(Ordering::Acquire);
+        if head == tail {
+            return None;
+        }
+        let byte = self.buf.get(Self::pos(head))?.load(Ordering::Relaxed);
+        if remove {
+            self.head.store(Self::advance(head, 1), Ordering::Release);
+        }
+        Some(byte)
+    }
+
     /// The consumer's read; only the consumer calls it.
     #[inline]
     fn consume(&self, out: &mut [u8]) -> usize {
@@ -265,11 +296,7 @@ impl<const N: usize> RingProducer<'_, N> {
     /// `Err(byte)` when full.
     #[inline]
     pub fn push(&mut self, byte: u8) -> Result<(), u8> {
-        if self.ring.produce(core::slice::from_ref(&byte)) == 1 {
-            Ok(())
-        } else {
-            Err(byte)
-        }
+        self.ring.produce_one(byte)
     }
     /// Bytes stored (an upper bound: the consumer may have read).
     pub fn len(&self) -> usize {
@@ -314,13 +341,11 @@ impl<const N: usize> RingConsumer<'_, N> {
     /// Removes and returns the oldest byte.
     #[inline]
     pub fn pull(&mut self) -> Option<u8> {
-        let mut b = [0u8];
-        (self.ring.consume(&mut b) == 1).then_some(b[0])
+        self.ring.consume_one(true)
     }
     /// The oldest byte, without removing it.
     pub fn peek(&self) -> Option<u8> {
-        let mut b = [0u8];
-        (self.ring.peek_into(&mut b) == 1).then_some(b[0])
+        self.ring.consume_one(false)
     }
     /// Removes up to `n` of the oldest bytes unread; returns how many.
     pub fn consume(&mut self, n: usize) -> usize {
