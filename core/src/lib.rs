@@ -143,6 +143,17 @@
 //! event, `done` write and list change; [`Recorder`] keeps them in a fixed
 //! buffer for tests.
 //!
+//! ## Buffers and waits
+//!
+//! Doers talk to each other and to devices through fixed-capacity buffers
+//! ([`buf`]: [`Deck`], [`Stack`], [`PriorityQueue`], the byte [`Ring`],
+//! [`TaskDeck`], and SPSC halves an interrupt handler can feed). A push
+//! that does not fit hands the item back; nothing is dropped unless asked
+//! for by name. Coroutine doers wait on them, on tyme, on conditions, on a
+//! [`Latch`] or a [`Lock`] with [`wait`]; plain doers keep the same state in
+//! a field. Who wakes first is decided by the schedule order, so waiting
+//! stays deterministic. [`Gather`] runs children and reports how each ended.
+//!
 //! ## Where this port differs from Python hio 0.6.10
 //!
 //! * Integer tyme: the `float` conformance scenarios match their `exact`
