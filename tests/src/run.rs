@@ -20,8 +20,9 @@
 //! `extend` that names an existing doer gets a fresh Rust doer sharing that
 //! doer's state (name, count, tock, fired ops), and hio's "skip doers still
 //! listed" rule is applied from the runner's record of the lists (kept up to
-//! date by the tracer). Re-extending a removed *DoDoer* by name would need
-//! its children back and is reported as unsupported.
+//! date by the tracer). A DoDoer extended again by name is rebuilt with fresh
+//! doers for the children its list holds, which is what hio's re-entry of the
+//! same object does.
 
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
@@ -208,6 +209,7 @@ enum Action {
     Extend(Target<'static>, Vec<&'static mut dyn Doer>),
     Remove(Target<'static>, Vec<&'static str>),
     SetTockOf(&'static State, Tock),
+    SetTockDoDoer(&'static State, Tock),
     SetTock(Target<'static>, Tock),
 }
 
@@ -219,76 +221,91 @@ fn target(name: &str) -> Target<'static> {
     }
 }
 
-/// The ops of `st` that fire on this recur, built into actions.
-fn due(h: &'static Harness, st: &'static State, tyme: Tyme) -> Result<Vec<Action>, Error> {
+/// The ops of `st` that fire on this recur (marked fired), in list order.
+fn firing(st: &'static State, tyme: Tyme) -> Vec<usize> {
     let count = st.count.get();
+    let mut fired = st.fired.borrow_mut();
     let mut out = Vec::new();
     for (i, op) in st.spec.ops.iter().enumerate() {
         let hit = match op.when {
             When::Count(k) => k == count,
             When::Tyme(t) => tyme >= t,
         };
-        let fired = st.fired.borrow().get(i).copied().unwrap_or(true);
-        if !hit || fired {
-            continue;
-        }
-        if let Some(f) = st.fired.borrow_mut().get_mut(i) {
+        if let Some(f) = fired.get_mut(i)
+            && hit
+            && !*f
+        {
             *f = true;
+            out.push(i);
         }
-        out.push(match &op.kind {
-            OpKind::Extend(refs) => {
-                let mut doers = Vec::new();
-                for r in refs {
-                    let name = match r {
-                        DoerRef::Inline(s) => &s.name,
-                        DoerRef::Name(n) => n,
-                    };
-                    // hio skips doers still listed in the target
-                    if h.is_listed(&op.target, name) {
-                        continue;
-                    }
-                    let Some(&ns) = h.states.get(name.as_str()) else {
-                        return Err(h.unsupported(format!("unknown doer {name}")));
-                    };
-                    if ns.spec.kind == Kind::DoDoer && matches!(r, DoerRef::Name(_)) {
-                        return Err(h.unsupported(format!(
-                            "re-extending DoDoer {name} by name is not supported by this runner"
-                        )));
-                    }
-                    doers.push(build(h, ns));
-                }
-                Action::Extend(target(&op.target), doers)
-            }
-            OpKind::Remove(names) => Action::Remove(
-                target(&op.target),
-                names.iter().map(|n| leak_str(n)).collect(),
-            ),
-            OpKind::SetTock(t) => match h.states.get(op.target.as_str()) {
-                Some(ts) if ts.spec.kind != Kind::DoDoer => Action::SetTockOf(ts, *t),
-                _ => Action::SetTock(target(&op.target), *t),
-            },
-        });
     }
-    Ok(out)
+    out
 }
 
-fn run_sync(cx: &mut Cx<'_>, actions: Vec<Action>) -> Result<(), Error> {
-    for a in actions {
-        match a {
+/// Builds op `i` of `st` into an action at the moment it runs, so that it
+/// sees the effects of the ops before it in the same recur (hio runs them
+/// one after the other).
+fn action(h: &'static Harness, st: &'static State, i: usize) -> Result<Action, Error> {
+    let Some(op) = st.spec.ops.get(i) else {
+        return Err(h.unsupported(format!("no op {i}")));
+    };
+    Ok(match &op.kind {
+        OpKind::Extend(refs) => {
+            let mut doers = Vec::new();
+            for r in refs {
+                let name = match r {
+                    DoerRef::Inline(s) => &s.name,
+                    DoerRef::Name(n) => n,
+                };
+                // hio skips doers still listed in the target
+                if h.is_listed(&op.target, name) {
+                    continue;
+                }
+                let Some(&ns) = h.states.get(name.as_str()) else {
+                    return Err(h.unsupported(format!("unknown doer {name}")));
+                };
+                doers.push(build(h, ns));
+            }
+            Action::Extend(target(&op.target), doers)
+        }
+        OpKind::Remove(names) => Action::Remove(
+            target(&op.target),
+            names.iter().map(|n| leak_str(n)).collect(),
+        ),
+        OpKind::SetTock(t) => match h.states.get(op.target.as_str()) {
+            Some(&ts) if ts.spec.kind != Kind::DoDoer => Action::SetTockOf(ts, *t),
+            Some(&ts) => Action::SetTockDoDoer(ts, *t),
+            None => Action::SetTock(target(&op.target), *t),
+        },
+    })
+}
+
+fn run_sync(cx: &mut Cx<'_>, h: &'static Harness, st: &'static State) -> Result<(), Error> {
+    for i in firing(st, cx.tyme()) {
+        match action(h, st, i)? {
             Action::Extend(t, ds) => cx.extend(t, ds)?,
             Action::Remove(t, ns) => {
                 cx.remove(t, &ns)?;
             }
-            Action::SetTockOf(st, tock) => st.tock.set(tock),
+            Action::SetTockOf(ts, tock) => ts.tock.set(tock),
+            Action::SetTockDoDoer(ts, tock) => {
+                // hio sets an attribute: also on a DoDoer that is not in
+                // the tree (not entered yet, or removed)
+                ts.tock.set(tock);
+                match cx.set_tock(Target::Named(ts.name), tock) {
+                    Ok(()) | Err(Error::NoTarget) => {}
+                    Err(e) => return Err(e),
+                }
+            }
             Action::SetTock(t, tock) => cx.set_tock(t, tock)?,
         }
     }
     Ok(())
 }
 
-async fn run_async(co: &Co, actions: Vec<Action>) -> Result<(), Error> {
-    for a in actions {
-        match a {
+async fn run_async(co: &Co, h: &'static Harness, st: &'static State) -> Result<(), Error> {
+    for i in firing(st, co.tyme()) {
+        match action(h, st, i)? {
             Action::Extend(t, mut ds) => {
                 while !ds.is_empty() {
                     let rest = ds.split_off(ds.len().min(hio::CO_BATCH));
@@ -301,7 +318,14 @@ async fn run_async(co: &Co, actions: Vec<Action>) -> Result<(), Error> {
                     co.remove(t, chunk).await?;
                 }
             }
-            Action::SetTockOf(st, tock) => st.tock.set(tock),
+            Action::SetTockOf(ts, tock) => ts.tock.set(tock),
+            Action::SetTockDoDoer(ts, tock) => {
+                ts.tock.set(tock);
+                match co.set_tock(Target::Named(ts.name), tock).await {
+                    Ok(_) | Err(Error::NoTarget) => {}
+                    Err(e) => return Err(e),
+                }
+            }
             Action::SetTock(t, tock) => {
                 co.set_tock(t, tock).await?;
             }
@@ -335,8 +359,7 @@ impl Doer for Plain {
         let st = self.st;
         st.count.set(st.count.get() + 1);
         self.h.emit(cx.tyme(), st, "recur", Feed::Tyme(cx.tyme()));
-        let actions = due(self.h, st, cx.tyme())?;
-        run_sync(cx, actions)?;
+        run_sync(cx, self.h, st)?;
         if st.spec.raise_at == Some(st.count.get()) {
             return Err(self.h.raise(st));
         }
@@ -382,8 +405,7 @@ impl Hooks for Scripted {
             let st = self.st;
             st.count.set(st.count.get() + 1);
             self.h.emit(cx.tyme(), st, "recur", Feed::Tyme(cx.tyme()));
-            let actions = due(self.h, st, cx.tyme())?;
-            run_sync(cx, actions)?;
+            run_sync(cx, self.h, st)?;
         }
         Ok(())
     }
@@ -429,8 +451,7 @@ fn build_redoer(h: &'static Harness, st: &'static State) -> &'static mut dyn Doe
             st.count.set(k);
             let tyme = co.tyme();
             h.emit(tyme, st, "recur", Feed::Tyme(tyme));
-            let actions = due(h, st, tyme)?;
-            run_async(co, actions).await?;
+            run_async(co, h, st).await?;
             if spec.raise_at == Some(k) {
                 return Err(h.raise(st));
             }
@@ -474,8 +495,7 @@ fn build_genfunc(h: &'static Harness, st: &'static State) -> &'static mut dyn Do
                 let k = st.count.get() + 1;
                 st.count.set(k);
                 h.emit(tyme, st, "recur", Feed::Tyme(tyme));
-                let actions = due(h, st, tyme)?;
-                run_sync(cx, actions)?;
+                run_sync(cx, h, st)?;
                 if spec.raise_at == Some(k) {
                     return Err(h.raise(st));
                 }
@@ -515,8 +535,18 @@ fn build_dodoer(h: &'static Harness, st: &'static State) -> &'static mut dyn Doe
         },
     ));
     d.set_always(st.spec.always);
-    for c in &st.spec.doers {
-        if let Some(&cs) = h.states.get(c.name.as_str())
+    // its children are the doers in its list now: the spec's at first, and
+    // for a DoDoer extended again by name, what its list held when it left
+    // (hio re-enters the same object, whose list is unchanged)
+    let children: Vec<String> = h
+        .lists
+        .borrow()
+        .iter()
+        .find(|(c, _)| c == st.name)
+        .map(|(_, l)| l.clone())
+        .unwrap_or_default();
+    for c in &children {
+        if let Some(&cs) = h.states.get(c.as_str())
             && d.add(build(h, cs)).is_err()
         {
             h.unsupported(format!("DoDoer {} has more than {CAP} children", st.name));
