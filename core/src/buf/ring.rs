@@ -191,13 +191,15 @@ impl<const N: usize> Ring<N> {
     /// `Err(byte)` when full.
     #[inline]
     pub fn push(&mut self, byte: u8) -> Result<(), u8> {
-        if self.len < N
-            && let Some(slot) = self.buf.get_mut(self.tail)
+        // fields read once into locals: the byte store would otherwise
+        // make the compiler reload them
+        let (tail, len) = (self.tail, self.len);
+        if len < N
+            && let Some(slot) = self.buf.get_mut(tail)
         {
             *slot = byte;
-            let next = self.tail + 1;
-            self.tail = if next == N { 0 } else { next };
-            self.len += 1;
+            self.tail = if tail + 1 == N { 0 } else { tail + 1 };
+            self.len = len + 1;
             return Ok(());
         }
         Err(byte)
@@ -206,13 +208,13 @@ impl<const N: usize> Ring<N> {
     /// Removes and returns the oldest byte.
     #[inline]
     pub fn pull(&mut self) -> Option<u8> {
-        if self.len == 0 {
+        let (head, len) = (self.head, self.len);
+        if len == 0 {
             return None;
         }
-        let b = *self.buf.get(self.head)?;
-        let next = self.head + 1;
-        self.head = if next == N { 0 } else { next };
-        self.len -= 1;
+        let b = *self.buf.get(head)?;
+        self.head = if head + 1 == N { 0 } else { head + 1 };
+        self.len = len - 1;
         Some(b)
     }
 
