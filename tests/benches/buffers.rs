@@ -10,7 +10,8 @@
 //! * `fifo_burst`: fill to capacity, then drain to empty.
 //! * `bytes_bulk`: write 48-byte chunks, read 48-byte chunks (a byte ring
 //!   with slice copies; heapless and the SPSC rings go byte by byte).
-//! * `bytes_single`: one byte in, one byte out.
+//! * `bytes_single`: one byte in, one byte out (`bytes_single_odd`: the
+//!   same with a capacity that is not a power of two).
 
 // a benchmark, not library code: slices by index like their users would
 #![allow(clippy::indexing_slicing)]
@@ -420,6 +421,57 @@ mod bytes_single {
             for i in 0..OPS {
                 let _ = tx.enqueue(black_box(i as u8));
                 black_box(rx.dequeue());
+            }
+        });
+    }
+}
+
+/// A capacity that is not a power of two.
+const ODD: usize = 1000;
+
+mod bytes_single_odd {
+    use super::*;
+
+    #[divan::bench]
+    fn hio_ring(b: Bencher) {
+        let mut r: Ring<ODD> = Ring::new();
+        for i in 0..ODD / 2 {
+            let _ = r.push(i as u8);
+        }
+        b.counter(ItemsCount::new(OPS)).bench_local(|| {
+            for i in 0..OPS {
+                let _ = r.push(black_box(i as u8));
+                black_box(r.pull());
+            }
+        });
+    }
+
+    #[divan::bench]
+    fn heapless_deque(b: Bencher) {
+        let mut d: heapless::Deque<u8, ODD> = heapless::Deque::new();
+        for i in 0..ODD / 2 {
+            let _ = d.push_back(i as u8);
+        }
+        b.counter(ItemsCount::new(OPS)).bench_local(|| {
+            for i in 0..OPS {
+                let _ = d.push_back(black_box(i as u8));
+                black_box(d.pop_front());
+            }
+        });
+    }
+
+    #[divan::bench]
+    fn std_vecdeque(b: Bencher) {
+        let mut d: VecDeque<u8> = VecDeque::with_capacity(ODD);
+        for i in 0..ODD / 2 {
+            d.push_back(i as u8);
+        }
+        b.counter(ItemsCount::new(OPS)).bench_local(|| {
+            for i in 0..OPS {
+                if d.len() < ODD {
+                    d.push_back(black_box(i as u8));
+                }
+                black_box(d.pop_front());
             }
         });
     }

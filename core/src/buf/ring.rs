@@ -83,6 +83,23 @@ impl<const N: usize> Ring<N> {
         if i >= N { i - N } else { i }
     }
 
+    /// `i` (always `< N` by the ring's invariant) in a form the compiler can
+    /// see is `< N`, so the bounds check of the access goes away and the
+    /// single-byte push/pull keep up with heapless's unchecked access: for a
+    /// power-of-two `N` a mask, otherwise a clamp (a compare and a
+    /// conditional move, cheaper than the check's branch; a division would
+    /// cost more).
+    #[inline(always)]
+    const fn index(i: usize) -> usize {
+        if N.is_power_of_two() {
+            i % N
+        } else if i < N {
+            i
+        } else {
+            0
+        }
+    }
+
     /// Bytes stored.
     #[inline]
     pub const fn len(&self) -> usize {
@@ -195,7 +212,7 @@ impl<const N: usize> Ring<N> {
         // make the compiler reload them
         let (tail, len) = (self.tail, self.len);
         if len < N
-            && let Some(slot) = self.buf.get_mut(tail)
+            && let Some(slot) = self.buf.get_mut(Self::index(tail))
         {
             *slot = byte;
             self.tail = if tail + 1 == N { 0 } else { tail + 1 };
@@ -212,7 +229,7 @@ impl<const N: usize> Ring<N> {
         if len == 0 {
             return None;
         }
-        let b = *self.buf.get(head)?;
+        let b = *self.buf.get(Self::index(head))?;
         self.head = if head + 1 == N { 0 } else { head + 1 };
         self.len = len - 1;
         Some(b)
