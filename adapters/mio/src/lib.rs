@@ -1,0 +1,141 @@
+//! # hio-mio: hio doers against real sockets, on mio
+//!
+//! What a desktop program links to run a tree of [hio] doers in real
+//! time against real sockets: a [`Runner`] that paces a
+//! [`Doist`](hio::Doist) on absolute deadlines while it sleeps in
+//! `mio::Poll`, and TCP devices with their service doers, in hio's model:
+//! IO never happens inside the scheduler's logic; **service doers** move
+//! bytes between a socket and fixed-capacity byte rings
+//! ([`hio::buf::Ring`]), and **application doers** read and write the
+//! rings.
+//!
+//! ```text
+//! Runner (mio::Poll + timerfd; SIGINT/SIGTERM)      sleeps until the next
+//!  └─ Doist (tock 10 ms)                            due pass or readiness
+//!      ├─ ServerDoer  ── services ──▶ TcpServer ─▶ remotes: rx ⇄ tx rings
+//!      ├─ EchoServerDoer (rx ▸ tx of every remote)
+//!      ├─ ClientDoer  ── services ──▶ TcpClient: rx ⇄ tx rings
+//!      └─ your doer   (writes client tx, checks client rx)
+//! ```
+//!
+//! ## The runner
+//!
+//! [`Runner::run`] is hio's `do` with `real = True`: the pass for doist
+//! tyme `t` runs at wall time `w0 + (t - t0)`, deadlines computed from the
+//! origin so nothing drifts, and between passes the thread blocks in the OS
+//! poll until the deadline or a socket event (on Linux a `timerfd` in the
+//! same poll ends the wait within about 0.05 ms; mio alone rounds every
+//! timeout up to whole milliseconds). An idle tree costs no wake-ups: the
+//! runner sleeps straight to the first pass in which a doer is due. Events
+//! are recorded in a readiness table ([`Io`]) that the devices consult, so
+//! a device makes system calls only when the OS said it may progress.
+//!
+//! Two [`Mode`]s decide when passes happen. In [`Mode::Tock`] (hio's) there
+//! is one pass per tock and IO waits up to a tock. In [`Mode::Ready`] a
+//! socket event (or a pass that moved bytes) also runs the upcoming pass's
+//! doers at once, without ticking, so IO is serviced with no added tock of
+//! latency while tyme still advances only on the tock schedule.
+//! In both, the wall clock and readiness decide only *when* a pass
+//! happens; which doers run is decided by tyme, as in every hio driver.
+//!
+//! [`Runner::stop_on_signals`] makes SIGINT and SIGTERM close the tree
+//! (cease, exit, in reverse order) and return [`Ending::Signal`], so a
+//! program can exit 0. A [`Stopper`] does the same from inside the tree.
+//!
+//! ## TCP
+//!
+//! * [`TcpClient`] with [`ClientDoer`] (hio's `Client` and `ClientDoer`):
+//!   non-blocking connect with a timeout, reconnect after a delay when
+//!   asked, `cutoff` when the peer closes or resets, half-close.
+//! * [`TcpServer`] with [`ServerDoer`] (hio's `Server`, `Remoter`s and
+//!   `ServerDoer`): at most `max_conns` remotes, refusals counted, each
+//!   remote with its own rings, removed once cut off and drained.
+//! * [`EchoServerDoer`]: the echo application (hio's `EchoServerDoer`).
+//!
+//! Errors are [`hio::Error`] values: OS errors map onto
+//! [`hio::IoKind`] ([`io_kind`]). A failed connect is an error of the
+//! client's service doer (unless it reconnects); a peer that resets or
+//! closes is a state of the connection (`cutoff`, `error`), not a failure
+//! of the tree. Library code never panics on a runtime condition.
+//!
+//! ## Example: an echo server and a client in one tree, on loopback
+//!
+//! ```
+//! use std::cell::RefCell;
+//! use hio::{Cx, Doer, Doist, Error, Recur, Tock};
+//! use hio_mio::{ClientConfig, ClientDoer, EchoServerDoer, Ending, Mode, Runner,
+//!               ServerConfig, ServerDoer, Stopper, TcpClient, TcpServer};
+//!
+//! /// Sends a greeting, stops the run when it came back.
+//! struct Hello<'a> { client: &'a RefCell<TcpClient>, stop: Stopper, sent: bool }
+//! impl Doer for Hello<'_> {
+//!     fn recur(&mut self, _cx: &mut Cx<'_>) -> Result<Recur, Error> {
+//!         let mut c = self.client.borrow_mut();
+//!         if c.connected() && !self.sent {
+//!             self.sent = c.tx_mut().write(b"hello hio") == 9;
+//!         }
+//!         if c.rx().len() == 9 {
+//!             assert!(c.rx().iter().eq(b"hello hio".iter().copied()));
+//!             self.stop.stop();
+//!         }
+//!         Ok(Recur::NEXT)
+//!     }
+//! }
+//!
+//! let mut runner = Runner::new()?.with_mode(Mode::Ready);
+//! let io = runner.io();
+//! let any = "127.0.0.1:0".parse()?;
+//! let server: RefCell<TcpServer> = RefCell::new(TcpServer::bind(&io, any, ServerConfig::default())?);
+//! let client: RefCell<TcpClient> =
+//!     RefCell::new(TcpClient::new(&io, server.borrow().local_addr(), ClientConfig::default()));
+//! let (mut serve, mut echo) = (ServerDoer::new("server", &server), EchoServerDoer::new("echo", &server));
+//! let mut connect = ClientDoer::new("client", &client);
+//! let mut hello = Hello { client: &client, stop: runner.stopper(), sent: false };
+//! let mut doist: Doist<'_, 4> = Doist::new(Tock::from_millis(10));
+//! doist.add(&mut serve)?;
+//! doist.add(&mut echo)?;
+//! doist.add(&mut connect)?;
+//! doist.add(&mut hello)?;
+//! assert_eq!(runner.run(&mut doist, Some(Tock::from_secs(5)))?, Ending::Stopped);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! ## Platforms
+//!
+//! OS-specific code lives under `src/sys/<os>/` behind one contract
+//! (written at the top of `src/sys/mod.rs`): Linux (timerfd alarm,
+//! signals), other Unix (millisecond poll plus a short final sleep,
+//! signals), Windows (the same alarm; stopping on console interrupts is not
+//! implemented yet and says so with an `Unsupported` error).
+//!
+//! ## Dependencies, and why
+//!
+//! * `mio` (features `os-poll`, `net`; `os-ext` on Linux for
+//!   `unix::SourceFd`): the portable readiness poll under every device and
+//!   under the runner's wait; without its `log` feature.
+//! * `signal-hook` (Unix, no default features): async-signal-safe SIGINT
+//!   and SIGTERM handlers writing to a self-pipe that sits in the poll
+//!   (`low_level::pipe`), without the iterator and channel machinery.
+//! * `rustix` (Linux, feature `time`): a safe `timerfd`, so this crate has
+//!   no `unsafe` at all. It is already in the workspace's lock file.
+//!
+//! ## Not here yet
+//!
+//! TLS (rustls), UDP and Unix datagram peers, the wire log and its replay
+//! device, and the benchmark against tokio are planned (the project's
+//! issue 4) but not built yet.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod io;
+mod runner;
+mod sys;
+mod tcp;
+
+pub use io::{Io, Ready, Registered, io_kind, to_error};
+pub use runner::{Ending, Mode, MonoClock, Runner, Stats, Stopper};
+pub use tcp::{
+    ClientConfig, ClientDoer, EchoServerDoer, Remote, RemoteId, ServerConfig, ServerDoer,
+    TcpClient, TcpServer,
+};

@@ -1,0 +1,427 @@
+//! The TCP client device ([`TcpClient`], hio's `Client`) and its service
+//! doer ([`ClientDoer`], hio's `ClientDoer`).
+
+use std::cell::RefCell;
+use std::fmt;
+use std::io;
+use std::net::{Shutdown, SocketAddr};
+
+use hio::buf::Ring;
+use hio::{Cx, Doer, Error, IoKind, Recur, Tock, Tyme};
+use mio::Interest;
+use mio::net::TcpStream;
+
+use super::{RxEnd, receive, send};
+use crate::io::{Io, Ready, Registered, to_error};
+
+/// How a [`TcpClient`] connects.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClientConfig {
+    /// A connect still in progress after this long (in tyme) fails with
+    /// `Io(TimedOut)` (hio's `timeout`, 1 s by default there; 2 s here).
+    pub connect_timeout: Tock,
+    /// `Some(delay)`: a failed connect, or a connection the peer closed or
+    /// reset, is retried `delay` later (hio's `reconnectable`, with its
+    /// tymer). `None`: a failed connect is an error of the service doer,
+    /// and a connection that ended stays [`cutoff`](TcpClient::cutoff).
+    pub reconnect: Option<Tock>,
+    /// Disable Nagle's algorithm (`TCP_NODELAY`): small writes go out at
+    /// once. On by default.
+    pub nodelay: bool,
+}
+
+impl Default for ClientConfig {
+    fn default() -> Self {
+        ClientConfig {
+            connect_timeout: Tock::from_secs(2),
+            reconnect: None,
+            nodelay: true,
+        }
+    }
+}
+
+#[derive(Debug)]
+enum State {
+    /// Not connected, and not trying (before the first connect, after a
+    /// close, or cut off without reconnect).
+    Idle,
+    /// A non-blocking connect is in progress since this tyme.
+    Connecting(Registered<TcpStream>, Tyme),
+    /// Connected.
+    Connected(Registered<TcpStream>),
+    /// Waiting to reconnect at this tyme.
+    Waiting(Tyme),
+}
+
+/// A TCP client connection with rx/tx byte rings of `RX` and `TX` bytes
+/// (hio's `Client`).
+///
+/// Serviced by a [`ClientDoer`]; application doers share it through the
+/// same `RefCell` and use [`rx_mut`](Self::rx_mut) and
+/// [`tx_mut`](Self::tx_mut).
+///
+/// ```no_run
+/// use std::cell::RefCell;
+/// use hio_mio::{ClientConfig, ClientDoer, Runner, TcpClient};
+///
+/// let runner = Runner::new()?;
+/// let addr = "127.0.0.1:7000".parse().unwrap();
+/// let client: RefCell<TcpClient> =
+///     RefCell::new(TcpClient::new(&runner.io(), addr, ClientConfig::default()));
+/// let mut service = ClientDoer::new("client", &client);
+/// // add `service`, then doers that use client.borrow_mut().tx_mut() / rx_mut()
+/// # Ok::<(), std::io::Error>(())
+/// ```
+///
+/// # Contract
+///
+/// * **Contexts.** Any doer context; only [`service`](Self::service) does
+///   IO, and only its service doer should call it.
+/// * **Short reads and writes** are normal: the rings say how much moved.
+/// * **Bounded work.** One service moves at most `RX + TX` bytes.
+/// * **Closing.** [`close`](Self::close) drops the socket at once (bytes
+///   still in `tx` stay there); [`shutdown_write`](Self::shutdown_write)
+///   half-closes after `tx` is sent. The rings survive a reconnect: unread
+///   `rx` stays readable and unsent `tx` goes out on the new connection
+///   (clear it if that is wrong for your protocol).
+pub struct TcpClient<const RX: usize = 4096, const TX: usize = 4096> {
+    io: Io,
+    addr: SocketAddr,
+    config: ClientConfig,
+    state: State,
+    rx: Box<Ring<RX>>,
+    tx: Box<Ring<TX>>,
+    cutoff: bool,
+    shut_requested: bool,
+    shut_done: bool,
+    error: Option<Error>,
+    attempts: u64,
+    connects: u64,
+    received: u64,
+    sent: u64,
+    discarded: u64,
+}
+
+impl<const RX: usize, const TX: usize> fmt::Debug for TcpClient<RX, TX> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TcpClient")
+            .field("addr", &self.addr)
+            .field("state", &self.state)
+            .field("rx", &self.rx.len())
+            .field("tx", &self.tx.len())
+            .field("cutoff", &self.cutoff)
+            .field("error", &self.error)
+            .finish()
+    }
+}
+
+impl<const RX: usize, const TX: usize> TcpClient<RX, TX> {
+    /// A client for `addr`, not connected yet (its doer connects on enter).
+    pub fn new(io: &Io, addr: SocketAddr, config: ClientConfig) -> Self {
+        TcpClient {
+            io: io.clone(),
+            addr,
+            config,
+            state: State::Idle,
+            rx: Box::new(Ring::new()),
+            tx: Box::new(Ring::new()),
+            cutoff: false,
+            shut_requested: false,
+            shut_done: false,
+            error: None,
+            attempts: 0,
+            connects: 0,
+            received: 0,
+            sent: 0,
+            discarded: 0,
+        }
+    }
+
+    /// The server address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+    /// The configuration.
+    pub fn config(&self) -> ClientConfig {
+        self.config
+    }
+    /// True while connected (and not cut off).
+    pub fn connected(&self) -> bool {
+        matches!(self.state, State::Connected(_))
+    }
+    /// True while a connect is in progress.
+    pub fn connecting(&self) -> bool {
+        matches!(self.state, State::Connecting(..))
+    }
+    /// True once the peer closed or reset the connection (hio's `cutoff`);
+    /// false again after a reconnect.
+    pub fn cutoff(&self) -> bool {
+        self.cutoff
+    }
+    /// The last error: a failed connect (with reconnect on), a reset, a
+    /// failed send.
+    pub fn error(&self) -> Option<Error> {
+        self.error
+    }
+    /// The local address of the connection, if any.
+    pub fn local_addr(&self) -> Option<SocketAddr> {
+        match &self.state {
+            State::Connected(s) | State::Connecting(s, _) => s.get().local_addr().ok(),
+            _ => None,
+        }
+    }
+    /// Connect attempts so far.
+    pub fn attempts(&self) -> u64 {
+        self.attempts
+    }
+    /// Successful connects so far.
+    pub fn connects(&self) -> u64 {
+        self.connects
+    }
+    /// Bytes received so far (over every connection).
+    pub fn received(&self) -> u64 {
+        self.received
+    }
+    /// Bytes sent so far.
+    pub fn sent(&self) -> u64 {
+        self.sent
+    }
+    /// Bytes dropped from `tx` because the connection failed before they
+    /// could be sent (with the error in [`error`](Self::error)).
+    pub fn discarded(&self) -> u64 {
+        self.discarded
+    }
+    /// What arrived, oldest first.
+    pub fn rx(&self) -> &Ring<RX> {
+        &self.rx
+    }
+    /// What arrived, to read and consume.
+    pub fn rx_mut(&mut self) -> &mut Ring<RX> {
+        &mut self.rx
+    }
+    /// What is to be sent.
+    pub fn tx(&self) -> &Ring<TX> {
+        &self.tx
+    }
+    /// What is to be sent, to write into.
+    pub fn tx_mut(&mut self) -> &mut Ring<TX> {
+        &mut self.tx
+    }
+
+    /// Starts a non-blocking connect at `tyme` (closing any connection
+    /// first). Completion is seen by [`service`](Self::service).
+    ///
+    /// # Errors
+    ///
+    /// The OS error of creating or registering the socket, as
+    /// `Error::Io`; with reconnect on, it is kept in
+    /// [`error`](Self::error) and retried instead.
+    pub fn connect(&mut self, tyme: Tyme) -> Result<(), Error> {
+        self.close();
+        self.attempts += 1;
+        self.cutoff = false;
+        self.shut_requested = false;
+        self.shut_done = false;
+        let opened = TcpStream::connect(self.addr)
+            .and_then(|s| Registered::new(&self.io, s, Interest::READABLE | Interest::WRITABLE));
+        match opened {
+            Ok(sock) => {
+                self.state = State::Connecting(sock, tyme);
+                self.io.note_activity();
+                Ok(())
+            }
+            Err(e) => self.failed(tyme, to_error(&e)),
+        }
+    }
+
+    /// Closes the connection now (no reconnect until
+    /// [`connect`](Self::connect)). Unsent bytes stay in `tx`.
+    pub fn close(&mut self) {
+        if !matches!(self.state, State::Idle) {
+            self.io.note_activity();
+        }
+        self.state = State::Idle;
+    }
+
+    /// Half-closes: once `tx` is sent, no more bytes go out (the peer reads
+    /// end of stream); receiving goes on until the peer closes too.
+    pub fn shutdown_write(&mut self) {
+        self.shut_requested = true;
+    }
+
+    /// A connect failed with `e` at `tyme`: retry later, or fail.
+    fn failed(&mut self, tyme: Tyme, e: Error) -> Result<(), Error> {
+        self.error = Some(e);
+        match self.config.reconnect {
+            Some(delay) => {
+                self.state = State::Waiting(tyme + delay);
+                Ok(())
+            }
+            None => {
+                self.state = State::Idle;
+                Err(e)
+            }
+        }
+    }
+
+    /// The connection ended (end of stream or error).
+    fn cut(&mut self, tyme: Tyme, e: Option<Error>) {
+        self.cutoff = true;
+        if e.is_some() {
+            self.error = e;
+        }
+        self.io.note_activity();
+        self.state = match self.config.reconnect {
+            Some(delay) => State::Waiting(tyme + delay),
+            None => State::Idle,
+        };
+    }
+
+    /// One service at `tyme` (hio's `serviceAll`): completes a connect,
+    /// sends what `tx` holds, receives until `rx` is full or the socket
+    /// would block, reconnects when it is time.
+    ///
+    /// # Errors
+    ///
+    /// Without reconnect: a connect that failed or timed out
+    /// (`Io(ConnectionRefused)`, `Io(TimedOut)`, ...). A connection that
+    /// ended is not an error here: see [`cutoff`](Self::cutoff) and
+    /// [`error`](Self::error).
+    pub fn service(&mut self, tyme: Tyme) -> Result<(), Error> {
+        if let State::Waiting(at) = self.state
+            && tyme >= at
+        {
+            self.connect(tyme)?;
+        }
+        if let State::Connecting(sock, since) = &self.state {
+            let since = *since;
+            match check_connect(sock) {
+                Ok(true) => {
+                    if self.config.nodelay {
+                        let _ = sock.get().set_nodelay(true);
+                    }
+                    if let State::Connecting(sock, _) =
+                        core::mem::replace(&mut self.state, State::Idle)
+                    {
+                        self.state = State::Connected(sock);
+                    }
+                    self.connects += 1;
+                    self.error = None;
+                    self.io.note_activity();
+                }
+                Ok(false) => {
+                    if tyme.since(since) >= self.config.connect_timeout {
+                        return self.failed(tyme, Error::Io(IoKind::TimedOut));
+                    }
+                    return Ok(());
+                }
+                Err(e) => return self.failed(tyme, to_error(&e)),
+            }
+        }
+        self.transfer(tyme);
+        Ok(())
+    }
+
+    fn transfer(&mut self, tyme: Tyme) {
+        let State::Connected(sock) = &mut self.state else {
+            return;
+        };
+        let mut ended = None;
+        if !self.shut_done {
+            let (n, err) = send(sock, &mut self.tx);
+            self.sent += n as u64;
+            if n > 0 {
+                self.io.note_activity();
+            }
+            if let Some(e) = err {
+                ended = Some(Some(to_error(&e)));
+            } else if self.shut_requested && self.tx.is_empty() {
+                let _ = sock.get().shutdown(Shutdown::Write);
+                self.shut_done = true;
+            }
+        }
+        if ended.is_none() {
+            let (n, end) = receive(sock, &mut self.rx);
+            self.received += n as u64;
+            if n > 0 {
+                self.io.note_activity();
+            }
+            match end {
+                RxEnd::Open => {}
+                RxEnd::Eof => ended = Some(None),
+                RxEnd::Failed(e) => ended = Some(Some(to_error(&e))),
+            }
+        }
+        if let Some(e) = ended {
+            if e.is_some() {
+                // the peer is gone: what is left in tx cannot reach it
+                self.discarded += self.tx.len() as u64;
+                self.tx.clear();
+            }
+            self.cut(tyme, e);
+        }
+    }
+}
+
+/// True once a non-blocking connect completed; an error if it failed.
+fn check_connect(sock: &Registered<TcpStream>) -> io::Result<bool> {
+    if !sock.ready().is_writable() {
+        return Ok(false);
+    }
+    if let Some(e) = sock.get().take_error()? {
+        return Err(e);
+    }
+    match sock.get().peer_addr() {
+        Ok(_) => Ok(true),
+        Err(e) if e.kind() == io::ErrorKind::NotConnected => {
+            sock.clear(Ready::WRITABLE);
+            Ok(false)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The service doer of a [`TcpClient`] (hio's `ClientDoer`): connects on
+/// enter, services every run, closes on exit.
+///
+/// # Contract
+///
+/// * **enter** starts the connect; **recur** calls
+///   [`TcpClient::service`] and asks to run again on the next pass
+///   (`Recur::NEXT`); **exit** closes the connection (in every ending).
+/// * **Errors.** Without reconnect, a failed connect aborts the doer with
+///   `Io(ConnectionRefused)`, `Io(TimedOut)`, and so on. The device being
+///   borrowed elsewhere during the step is `Error::Misuse`.
+/// * **Bounded work**: one service per run.
+pub struct ClientDoer<'a, const RX: usize = 4096, const TX: usize = 4096> {
+    name: &'static str,
+    client: &'a RefCell<TcpClient<RX, TX>>,
+}
+
+impl<'a, const RX: usize, const TX: usize> ClientDoer<'a, RX, TX> {
+    /// The service doer named `name` for `client`.
+    pub fn new(name: &'static str, client: &'a RefCell<TcpClient<RX, TX>>) -> Self {
+        ClientDoer { name, client }
+    }
+}
+
+impl<const RX: usize, const TX: usize> Doer for ClientDoer<'_, RX, TX> {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+    fn enter(&mut self, cx: &mut Cx<'_>) -> Result<Recur, Error> {
+        let mut c = self.client.try_borrow_mut().map_err(|_| Error::Misuse)?;
+        c.connect(cx.tyme())?;
+        Ok(Recur::NEXT)
+    }
+    fn recur(&mut self, cx: &mut Cx<'_>) -> Result<Recur, Error> {
+        let mut c = self.client.try_borrow_mut().map_err(|_| Error::Misuse)?;
+        c.service(cx.tyme())?;
+        Ok(Recur::NEXT)
+    }
+    fn exit(&mut self, _cx: &mut Cx<'_>) {
+        if let Ok(mut c) = self.client.try_borrow_mut() {
+            c.close();
+        }
+    }
+}

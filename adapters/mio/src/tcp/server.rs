@@ -1,0 +1,648 @@
+//! The TCP server device ([`TcpServer`], hio's `Server` with its
+//! `Remoter`s), its service doer ([`ServerDoer`]) and an echo
+//! application doer ([`EchoServerDoer`]).
+
+use std::cell::RefCell;
+use std::fmt;
+use std::io;
+use std::net::{Shutdown, SocketAddr};
+
+use hio::buf::Ring;
+use hio::{Cx, Doer, Error, Recur};
+use mio::Interest;
+use mio::net::{TcpListener, TcpStream};
+
+use super::{RxEnd, receive, send};
+use crate::io::{Io, Ready, Registered, to_error};
+
+/// How a [`TcpServer`] accepts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ServerConfig {
+    /// At most this many remotes at once; connections beyond it are
+    /// accepted and closed at once, and counted
+    /// ([`TcpServer::refused`]).
+    pub max_conns: usize,
+    /// At most this many connections accepted (or refused) per service, so
+    /// a flood cannot stall the pass; the rest wait for the next one.
+    pub accept_batch: usize,
+    /// Disable Nagle's algorithm on accepted connections. On by default.
+    pub nodelay: bool,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            max_conns: 1024,
+            accept_batch: 64,
+            nodelay: true,
+        }
+    }
+}
+
+/// Names one remote of a [`TcpServer`]. Ids are not reused while the
+/// server lives (a slot's generation changes), so a stale id finds nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RemoteId {
+    index: u32,
+    generation: u32,
+}
+
+impl fmt::Display for RemoteId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "#{}.{}", self.index, self.generation)
+    }
+}
+
+/// One accepted connection (hio's `Remoter`): its socket and its rx/tx
+/// rings.
+///
+/// # Contract
+///
+/// * **Life.** A remote is removed by its server's service once it is
+///   [`cutoff`](Self::cutoff), its `rx` is empty (the application read
+///   everything) and its `tx` is empty (sent, or discarded because the peer
+///   is gone); or at once after [`close`](Self::close).
+/// * **Half-close.** After the peer's end of stream the remote still sends
+///   what `tx` holds; [`shutdown_write`](Self::shutdown_write) half-closes
+///   our side once `tx` is sent.
+pub struct Remote<const RX: usize, const TX: usize> {
+    id: RemoteId,
+    peer: SocketAddr,
+    sock: Registered<TcpStream>,
+    rx: Ring<RX>,
+    tx: Ring<TX>,
+    eof: bool,
+    dead: bool,
+    error: Option<Error>,
+    shut_requested: bool,
+    shut_done: bool,
+    close_requested: bool,
+    received: u64,
+    sent: u64,
+    discarded: u64,
+}
+
+impl<const RX: usize, const TX: usize> fmt::Debug for Remote<RX, TX> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Remote")
+            .field("id", &self.id)
+            .field("peer", &self.peer)
+            .field("rx", &self.rx.len())
+            .field("tx", &self.tx.len())
+            .field("eof", &self.eof)
+            .field("error", &self.error)
+            .finish()
+    }
+}
+
+impl<const RX: usize, const TX: usize> Remote<RX, TX> {
+    /// Its id.
+    pub fn id(&self) -> RemoteId {
+        self.id
+    }
+    /// The peer's address (hio's `ca`).
+    pub fn peer(&self) -> SocketAddr {
+        self.peer
+    }
+    /// True once the peer finished sending or the connection failed: no
+    /// more bytes will arrive (hio's `cutoff`).
+    pub fn cutoff(&self) -> bool {
+        self.eof || self.dead
+    }
+    /// The error that ended the connection, if it was not a clean end of
+    /// stream.
+    pub fn error(&self) -> Option<Error> {
+        self.error
+    }
+    /// Bytes received from the peer.
+    pub fn received(&self) -> u64 {
+        self.received
+    }
+    /// Bytes sent to the peer.
+    pub fn sent(&self) -> u64 {
+        self.sent
+    }
+    /// Bytes dropped from `tx` because the peer went away before they could
+    /// be sent (or because of [`close`](Self::close)).
+    pub fn discarded(&self) -> u64 {
+        self.discarded
+    }
+    /// What arrived, oldest first.
+    pub fn rx(&self) -> &Ring<RX> {
+        &self.rx
+    }
+    /// What arrived, to read and consume.
+    pub fn rx_mut(&mut self) -> &mut Ring<RX> {
+        &mut self.rx
+    }
+    /// What is to be sent.
+    pub fn tx(&self) -> &Ring<TX> {
+        &self.tx
+    }
+    /// What is to be sent, to write into.
+    pub fn tx_mut(&mut self) -> &mut Ring<TX> {
+        &mut self.tx
+    }
+    /// Both rings at once (for moving bytes between them).
+    pub fn rings_mut(&mut self) -> (&mut Ring<RX>, &mut Ring<TX>) {
+        (&mut self.rx, &mut self.tx)
+    }
+    /// Half-closes once `tx` is sent.
+    pub fn shutdown_write(&mut self) {
+        self.shut_requested = true;
+    }
+    /// Closes at the next service, dropping what `tx` still holds (counted
+    /// in [`discarded`](Self::discarded)).
+    pub fn close(&mut self) {
+        self.close_requested = true;
+    }
+
+    /// Sends, then receives. Returns whether anything moved.
+    fn service(&mut self) -> bool {
+        let mut moved = false;
+        if !self.dead && !self.shut_done {
+            let (n, err) = send(&mut self.sock, &mut self.tx);
+            self.sent += n as u64;
+            moved |= n > 0;
+            if let Some(e) = err {
+                self.fail(&e);
+                moved = true;
+            } else if self.shut_requested && self.tx.is_empty() {
+                let _ = self.sock.get().shutdown(Shutdown::Write);
+                self.shut_done = true;
+            }
+        }
+        if !self.dead && !self.eof {
+            let (n, end) = receive(&mut self.sock, &mut self.rx);
+            self.received += n as u64;
+            moved |= n > 0;
+            match end {
+                RxEnd::Open => {}
+                RxEnd::Eof => {
+                    self.eof = true;
+                    moved = true;
+                }
+                RxEnd::Failed(e) => {
+                    self.fail(&e);
+                    moved = true;
+                }
+            }
+        }
+        if self.dead && !self.tx.is_empty() {
+            // the peer is gone; the application may still be writing
+            self.discarded += self.tx.len() as u64;
+            self.tx.clear();
+        }
+        moved
+    }
+
+    fn fail(&mut self, e: &io::Error) {
+        self.dead = true;
+        self.error = Some(to_error(e));
+    }
+
+    fn finished(&self) -> bool {
+        self.close_requested || (self.cutoff() && self.rx.is_empty() && self.tx.is_empty())
+    }
+}
+
+struct Slot<const RX: usize, const TX: usize> {
+    generation: u32,
+    remote: Option<Box<Remote<RX, TX>>>,
+}
+
+/// A listening TCP server with up to [`ServerConfig::max_conns`] remotes,
+/// each with rx/tx rings of `RX` and `TX` bytes (hio's `Server`).
+///
+/// Serviced by a [`ServerDoer`]; application doers share it through the
+/// same `RefCell` and walk its remotes with
+/// [`remotes_mut`](Self::remotes_mut) (see [`EchoServerDoer`]).
+///
+/// ```no_run
+/// use std::cell::RefCell;
+/// use hio::{Doist, Tock};
+/// use hio_mio::{EchoServerDoer, Runner, ServerConfig, ServerDoer, TcpServer};
+///
+/// let mut runner = Runner::new()?;
+/// let addr = "127.0.0.1:0".parse().unwrap();
+/// let server: RefCell<TcpServer> =
+///     RefCell::new(TcpServer::bind(&runner.io(), addr, ServerConfig::default())?);
+/// println!("listening on {:?}", server.borrow().local_addr());
+/// let mut service = ServerDoer::new("server", &server);
+/// let mut echo = EchoServerDoer::new("echo", &server);
+/// let mut doist: Doist<'_, 2> = Doist::new(Tock::from_millis(10));
+/// doist.add(&mut service)?;
+/// doist.add(&mut echo)?;
+/// runner.run(&mut doist, None)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Contract
+///
+/// * **Contexts.** Any doer context; only [`service`](Self::service) does
+///   IO, and only its service doer should call it.
+/// * **Bounded work.** One service accepts at most
+///   [`ServerConfig::accept_batch`] connections and moves at most
+///   `RX + TX` bytes per remote.
+/// * **Back pressure.** A remote whose `rx` is full is not read from until
+///   the application makes room.
+/// * **Errors.** A remote's failure (reset, broken pipe) ends that remote
+///   only; accept errors (out of file descriptors, ...) are counted in
+///   [`accept_errors`](Self::accept_errors) and retried on the next
+///   service.
+pub struct TcpServer<const RX: usize = 4096, const TX: usize = 4096> {
+    io: Io,
+    addr: SocketAddr,
+    config: ServerConfig,
+    listener: Option<Registered<TcpListener>>,
+    slots: Vec<Slot<RX, TX>>,
+    free: Vec<usize>,
+    count: usize,
+    accepted: u64,
+    refused: u64,
+    removed: u64,
+    accept_errors: u64,
+    last_accept_error: Option<Error>,
+    remote_errors: u64,
+    last_remote_error: Option<Error>,
+}
+
+impl<const RX: usize, const TX: usize> fmt::Debug for TcpServer<RX, TX> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TcpServer")
+            .field("addr", &self.addr)
+            .field("open", &self.listener.is_some())
+            .field("remotes", &self.count)
+            .field("accepted", &self.accepted)
+            .field("refused", &self.refused)
+            .finish()
+    }
+}
+
+impl<const RX: usize, const TX: usize> TcpServer<RX, TX> {
+    /// Binds and listens on `addr` now (port 0 picks a free port: see
+    /// [`local_addr`](Self::local_addr)).
+    ///
+    /// # Errors
+    ///
+    /// The OS error of binding or registering, as `Error::Io`
+    /// (`AddrInUse`, `PermissionDenied`, ...).
+    pub fn bind(io: &Io, addr: SocketAddr, config: ServerConfig) -> Result<Self, Error> {
+        let mut server = TcpServer {
+            io: io.clone(),
+            addr,
+            config,
+            listener: None,
+            slots: Vec::new(),
+            free: Vec::new(),
+            count: 0,
+            accepted: 0,
+            refused: 0,
+            removed: 0,
+            accept_errors: 0,
+            last_accept_error: None,
+            remote_errors: 0,
+            last_remote_error: None,
+        };
+        server.reopen()?;
+        Ok(server)
+    }
+
+    /// Listens again (after [`close`](Self::close)) on the address it was
+    /// bound to (the same port, even if it was picked from port 0). Does
+    /// nothing while open.
+    ///
+    /// # Errors
+    ///
+    /// As [`bind`](Self::bind).
+    pub fn reopen(&mut self) -> Result<(), Error> {
+        if self.listener.is_some() {
+            return Ok(());
+        }
+        let listener = TcpListener::bind(self.addr)
+            .and_then(|l| Registered::new(&self.io, l, Interest::READABLE))
+            .map_err(|e| to_error(&e))?;
+        if let Ok(a) = listener.get().local_addr() {
+            self.addr = a;
+        }
+        self.listener = Some(listener);
+        Ok(())
+    }
+
+    /// Closes the listener and every remote now.
+    pub fn close(&mut self) {
+        self.listener = None;
+        for index in 0..self.slots.len() {
+            self.remove_at(index);
+        }
+    }
+
+    /// The address it listens on (with the real port).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+    /// True while listening.
+    pub fn is_open(&self) -> bool {
+        self.listener.is_some()
+    }
+    /// The configuration.
+    pub fn config(&self) -> ServerConfig {
+        self.config
+    }
+    /// Remotes now.
+    pub fn len(&self) -> usize {
+        self.count
+    }
+    /// True when no remote is connected.
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+    /// Connections accepted as remotes so far.
+    pub fn accepted(&self) -> u64 {
+        self.accepted
+    }
+    /// Connections refused so far because `max_conns` remotes were
+    /// connected.
+    pub fn refused(&self) -> u64 {
+        self.refused
+    }
+    /// Remotes removed so far.
+    pub fn removed(&self) -> u64 {
+        self.removed
+    }
+    /// Accept calls that failed so far (other than "would block").
+    pub fn accept_errors(&self) -> u64 {
+        self.accept_errors
+    }
+    /// The last accept error.
+    pub fn last_accept_error(&self) -> Option<Error> {
+        self.last_accept_error
+    }
+    /// Remotes removed so far that had ended with an error (reset, broken
+    /// pipe), not a clean end of stream.
+    pub fn remote_errors(&self) -> u64 {
+        self.remote_errors
+    }
+    /// The error of the last such remote.
+    pub fn last_remote_error(&self) -> Option<Error> {
+        self.last_remote_error
+    }
+
+    /// The remote with this id, if it is still there.
+    pub fn remote(&self, id: RemoteId) -> Option<&Remote<RX, TX>> {
+        let slot = self.slots.get(id.index as usize)?;
+        if slot.generation != id.generation {
+            return None;
+        }
+        slot.remote.as_deref()
+    }
+    /// The remote with this id, mutably.
+    pub fn remote_mut(&mut self, id: RemoteId) -> Option<&mut Remote<RX, TX>> {
+        let slot = self.slots.get_mut(id.index as usize)?;
+        if slot.generation != id.generation {
+            return None;
+        }
+        slot.remote.as_deref_mut()
+    }
+    /// Every remote, in slot order.
+    pub fn remotes(&self) -> impl Iterator<Item = &Remote<RX, TX>> + '_ {
+        self.slots.iter().filter_map(|s| s.remote.as_deref())
+    }
+    /// Every remote, mutably, in slot order.
+    pub fn remotes_mut(&mut self) -> impl Iterator<Item = &mut Remote<RX, TX>> + '_ {
+        self.slots
+            .iter_mut()
+            .filter_map(|s| s.remote.as_deref_mut())
+    }
+
+    /// One service (hio's `serviceConnects` then `serviceAll` over the
+    /// remotes): accepts, sends and receives for every remote, removes the
+    /// finished ones.
+    ///
+    /// # Errors
+    ///
+    /// None today: remote and accept failures are values on the remote and
+    /// counters on the server. Reserved.
+    pub fn service(&mut self) -> Result<(), Error> {
+        self.accept();
+        let mut moved = false;
+        for index in 0..self.slots.len() {
+            let finished = match self.slots.get_mut(index).and_then(|s| s.remote.as_mut()) {
+                Some(remote) => {
+                    moved |= remote.service();
+                    remote.finished()
+                }
+                None => false,
+            };
+            if finished {
+                self.remove_at(index);
+            }
+        }
+        if moved {
+            self.io.note_activity();
+        }
+        Ok(())
+    }
+
+    fn accept(&mut self) {
+        for _ in 0..self.config.accept_batch {
+            let Some(listener) = &self.listener else {
+                return;
+            };
+            if !listener.ready().is_readable() {
+                return;
+            }
+            let accepted = listener.get().accept();
+            if matches!(&accepted, Err(e) if e.kind() == io::ErrorKind::WouldBlock) {
+                listener.clear(Ready::READABLE);
+                return;
+            }
+            match accepted {
+                Ok((stream, peer)) => {
+                    self.io.note_activity();
+                    if self.count >= self.config.max_conns {
+                        self.refused += 1;
+                        drop(stream);
+                        continue;
+                    }
+                    if self.config.nodelay {
+                        let _ = stream.set_nodelay(true);
+                    }
+                    match Registered::new(&self.io, stream, Interest::READABLE | Interest::WRITABLE)
+                    {
+                        Ok(sock) => {
+                            self.insert(sock, peer);
+                            self.accepted += 1;
+                        }
+                        Err(e) => self.accept_failed(&e),
+                    }
+                }
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::Interrupted | io::ErrorKind::ConnectionAborted
+                    ) => {}
+                Err(e) => {
+                    // out of descriptors, out of memory: try again next time
+                    self.accept_failed(&e);
+                    return;
+                }
+            }
+        }
+    }
+
+    fn accept_failed(&mut self, e: &io::Error) {
+        self.accept_errors += 1;
+        self.last_accept_error = Some(to_error(e));
+    }
+
+    fn insert(&mut self, sock: Registered<TcpStream>, peer: SocketAddr) {
+        let index = match self.free.pop() {
+            Some(i) => i,
+            None => {
+                self.slots.push(Slot {
+                    generation: 0,
+                    remote: None,
+                });
+                self.slots.len() - 1
+            }
+        };
+        let Some(slot) = self.slots.get_mut(index) else {
+            return;
+        };
+        let id = RemoteId {
+            index: u32::try_from(index).unwrap_or(u32::MAX),
+            generation: slot.generation,
+        };
+        slot.remote = Some(Box::new(Remote {
+            id,
+            peer,
+            sock,
+            rx: Ring::new(),
+            tx: Ring::new(),
+            eof: false,
+            dead: false,
+            error: None,
+            shut_requested: false,
+            shut_done: false,
+            close_requested: false,
+            received: 0,
+            sent: 0,
+            discarded: 0,
+        }));
+        self.count += 1;
+    }
+
+    fn remove_at(&mut self, index: usize) {
+        let Some(slot) = self.slots.get_mut(index) else {
+            return;
+        };
+        if let Some(remote) = slot.remote.take() {
+            if let Some(e) = remote.error {
+                self.remote_errors += 1;
+                self.last_remote_error = Some(e);
+            }
+            slot.generation = slot.generation.wrapping_add(1);
+            self.free.push(index);
+            self.count -= 1;
+            self.removed += 1;
+            self.io.note_activity();
+        }
+    }
+}
+
+/// The service doer of a [`TcpServer`] (hio's `ServerDoer`): listens again
+/// on enter if it was closed, services every run, closes on exit.
+///
+/// # Contract
+///
+/// * **enter** reopens a closed server (an error such as `AddrInUse`
+///   aborts); **recur** calls [`TcpServer::service`] and runs again on the
+///   next pass; **exit** closes the listener and every remote.
+/// * The device being borrowed elsewhere during the step is
+///   `Error::Misuse`.
+pub struct ServerDoer<'a, const RX: usize = 4096, const TX: usize = 4096> {
+    name: &'static str,
+    server: &'a RefCell<TcpServer<RX, TX>>,
+}
+
+impl<'a, const RX: usize, const TX: usize> ServerDoer<'a, RX, TX> {
+    /// The service doer named `name` for `server`.
+    pub fn new(name: &'static str, server: &'a RefCell<TcpServer<RX, TX>>) -> Self {
+        ServerDoer { name, server }
+    }
+}
+
+impl<const RX: usize, const TX: usize> Doer for ServerDoer<'_, RX, TX> {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+    fn enter(&mut self, _cx: &mut Cx<'_>) -> Result<Recur, Error> {
+        let mut s = self.server.try_borrow_mut().map_err(|_| Error::Misuse)?;
+        s.reopen()?;
+        Ok(Recur::NEXT)
+    }
+    fn recur(&mut self, _cx: &mut Cx<'_>) -> Result<Recur, Error> {
+        let mut s = self.server.try_borrow_mut().map_err(|_| Error::Misuse)?;
+        s.service()?;
+        Ok(Recur::NEXT)
+    }
+    fn exit(&mut self, _cx: &mut Cx<'_>) {
+        if let Ok(mut s) = self.server.try_borrow_mut() {
+            s.close();
+        }
+    }
+}
+
+/// Echoes every byte each remote sends back to it (hio's
+/// `EchoServerDoer`): moves `rx` into `tx` as far as `tx` has room, so a
+/// slow reader fills `tx`, then `rx`, then the kernel's buffers, and the
+/// server stops reading from it (back pressure, nothing lost).
+///
+/// Half-closes a remote whose peer finished sending once everything is
+/// echoed, so the peer reads end of stream after its last byte.
+pub struct EchoServerDoer<'a, const RX: usize = 4096, const TX: usize = 4096> {
+    name: &'static str,
+    server: &'a RefCell<TcpServer<RX, TX>>,
+    echoed: u64,
+}
+
+impl<'a, const RX: usize, const TX: usize> EchoServerDoer<'a, RX, TX> {
+    /// The echo doer named `name` for `server`.
+    pub fn new(name: &'static str, server: &'a RefCell<TcpServer<RX, TX>>) -> Self {
+        EchoServerDoer {
+            name,
+            server,
+            echoed: 0,
+        }
+    }
+    /// Bytes echoed so far.
+    pub fn echoed(&self) -> u64 {
+        self.echoed
+    }
+}
+
+impl<const RX: usize, const TX: usize> Doer for EchoServerDoer<'_, RX, TX> {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+    fn recur(&mut self, _cx: &mut Cx<'_>) -> Result<Recur, Error> {
+        let mut s = self.server.try_borrow_mut().map_err(|_| Error::Misuse)?;
+        for remote in s.remotes_mut() {
+            let (rx, tx) = remote.rings_mut();
+            // at most two rounds: the readable part may end where rx wraps
+            for _ in 0..2 {
+                let n = tx.write(rx.readable());
+                if n == 0 {
+                    break;
+                }
+                rx.consume(n);
+                self.echoed += n as u64;
+            }
+            if remote.cutoff() && remote.rx().is_empty() {
+                remote.shutdown_write();
+            }
+        }
+        Ok(Recur::NEXT)
+    }
+}
