@@ -138,6 +138,10 @@ impl<'a, const N: usize, H: Hooks> DoDoer<'a, N, H> {
     pub fn hooks(&mut self) -> &mut H {
         &mut self.hooks
     }
+    /// The hooks, read-only.
+    pub fn hooks_ref(&self) -> &H {
+        &self.hooks
+    }
 }
 
 /// Builds the context for a DoDoer's own hooks and its children: `here` is

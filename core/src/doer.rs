@@ -5,6 +5,7 @@ use crate::error::Error;
 use crate::tyme::Tock;
 
 /// What a doer's `enter` or `recur` step asks of its scheduler.
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Recur {
     /// Not done: run me again after this tock. A zero tock means "on the next
@@ -31,6 +32,7 @@ impl Recur {
 /// `Incomplete` for false or none); `Incomplete` when force closed; nothing
 /// when it fails (it keeps what the doer itself reported, see
 /// [`Doer::reported_done`]).
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum Done {
     /// Never entered, or (closure doers) entered and still running.
@@ -59,6 +61,7 @@ impl Done {
 
 /// The six contexts of a doer's life cycle, as seen by a [`Tracer`](crate::Tracer)
 /// and by a [`Doify`] closure.
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Phase {
     /// Entered by its scheduler (once per entry).

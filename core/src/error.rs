@@ -5,6 +5,7 @@ use core::fmt;
 /// What went wrong. Small, `Copy`, and dependency-free, so it can travel up a
 /// tree of doers (hio's abort propagation, `spec/SEMANTICS.md` section 7) and
 /// out of [`Doist::run`](crate::Doist::run) without allocation.
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Error {
@@ -32,6 +33,7 @@ pub enum Error {
 
 /// IO error kinds, mirroring `embedded_io::ErrorKind` and `std::io::ErrorKind`
 /// so adapters can map onto them without the core depending on either.
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum IoKind {

@@ -17,6 +17,7 @@ pub const NANOS_PER_SEC: u64 = 1_000_000_000;
 
 /// An instant on a scheduler's clock, in integer nanoseconds since the clock's
 /// origin (hio's `tyme`).
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Tyme(u64);
 
@@ -24,6 +25,7 @@ pub struct Tyme(u64);
 ///
 /// A zero tock has a special meaning when a doer yields it: "run me again on
 /// the next run of my scheduler" (rescheduled at `tyme + scheduler tock`).
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Tock(u64);
 
