@@ -73,15 +73,24 @@ pub(crate) struct Sched<'a, const N: usize> {
     live: bool,
 }
 
+/// Reports an event if a tracer is attached. The check is inlined into every
+/// call site (an untraced pass pays one predictable branch per event, not a
+/// call); the report itself stays out of line.
+#[inline(always)]
 fn emit(tracer: Option<&dyn Tracer>, tyme: Tyme, doer: &dyn Doer, phase: Phase, count: u32) {
     if let Some(t) = tracer {
-        t.event(Event {
-            tyme,
-            doer: doer.name(),
-            phase,
-            count,
-        });
+        emit_to(t, tyme, doer, phase, count);
     }
+}
+
+#[inline(never)]
+fn emit_to(tracer: &dyn Tracer, tyme: Tyme, doer: &dyn Doer, phase: Phase, count: u32) {
+    tracer.event(Event {
+        tyme,
+        doer: doer.name(),
+        phase,
+        count,
+    });
 }
 
 fn reborrow<'s>(up: &'s mut Option<&mut dyn Scope>) -> Option<&'s mut dyn Scope> {
@@ -304,50 +313,58 @@ impl<'a, const N: usize> Sched<'a, N> {
         mut up: Option<&mut dyn Scope>,
     ) -> Result<bool, Error> {
         self.split = None;
-        self.cursor = 0;
-        while let Some(&Deed { retyme, slot }) = self.deeds.get(self.cursor) {
+        // `running` says "the deed at `self.cursor` is in its step". Only the
+        // steps run code that can reach this scheduler (a tracer sees no
+        // scheduler), so it is raised once for the whole pass, and
+        // `self.cursor` is written just before each step and read back after
+        // it (the step may move it: an extend or remove on this scheduler,
+        // section 3.6). Between steps the cursor lives in a local.
+        self.running = true;
+        let mut cursor = 0;
+        while let Some(&Deed { retyme, slot }) = self.deeds.get(cursor) {
             if retyme > tyme {
-                self.cursor += 1;
+                cursor += 1;
                 continue;
             }
             let idx = slot as usize;
             let Some(s) = self.slots.get_mut(idx) else {
-                self.cursor += 1;
+                cursor += 1;
                 continue;
             };
             let Some(doer) = s.doer.take() else {
-                self.cursor += 1;
+                cursor += 1;
                 continue;
             };
             s.count = s.count.saturating_add(1);
-            let count = s.count;
-            emit(tracer, tyme, doer, Phase::Recur, count);
-            self.running = true;
+            emit(tracer, tyme, doer, Phase::Recur, s.count);
+            self.cursor = cursor;
             let r = doer.recur(&mut Cx::new(tyme, tracer, Some(self), reborrow(&mut up)));
+            cursor = self.cursor;
             match r {
                 Ok(Recur::Again(t)) => {
-                    self.running = false;
                     // read our own tock now: the step may have changed it
-                    let next = if t.is_zero() {
-                        tyme + self.tock
-                    } else {
-                        retyme + t
-                    };
-                    if let Some(d) = self.deeds.get_mut(self.cursor) {
-                        d.retyme = next;
+                    let tock = self.tock;
+                    if let Some(d) = self.deeds.get_mut(cursor) {
+                        d.retyme = if t.is_zero() {
+                            tyme + tock
+                        } else {
+                            d.retyme + t
+                        };
                     }
                     if let Some(s) = self.slots.get_mut(idx) {
                         s.doer = Some(doer);
                     }
-                    self.cursor += 1;
+                    cursor += 1;
                 }
                 Ok(Recur::Done(v)) => {
+                    let count = self.slots.get(idx).map_or(0, |s| s.count);
                     self.finish(doer, End::Clean, count, tyme, tracer, reborrow(&mut up));
-                    self.running = false;
                     self.write_done(idx, Done::from_bool(v), tracer, doer);
                     self.drop_running(idx, doer);
+                    cursor = self.cursor;
                 }
                 Err(e) => {
+                    let count = self.slots.get(idx).map_or(0, |s| s.count);
                     self.finish(doer, End::Abort(e), count, tyme, tracer, reborrow(&mut up));
                     self.running = false;
                     self.write_done(idx, doer.reported_done(), tracer, doer);
@@ -357,6 +374,8 @@ impl<'a, const N: usize> Sched<'a, N> {
                 }
             }
         }
+        self.running = false;
+        self.cursor = cursor;
         Ok(self.deeds.is_empty())
     }
 
