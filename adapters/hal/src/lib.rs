@@ -36,7 +36,10 @@
 //!   requirement that comes with it; [`TickCounter`] is such a counter
 //!   advanced by a periodic interrupt. With feature `cortex-m`: `WfiWait`,
 //!   hio's [`Wait`](hio::Wait) that sleeps (`wfi`) until the next due tyme,
-//!   and `start_systick`.
+//!   and `start_systick`. [`EveryPass`] paces a doist to that clock with
+//!   one deadline per pass and no 64-bit division (hio's
+//!   [`RealTime`](hio::RealTime) also skips idle passes, at the price of
+//!   one).
 //! * [`LineSplitter`]: lines out of the rx ring (hio's serial Driver scans
 //!   for line ends), with a maximum length; an over-long line is an error
 //!   value ([`TooLong`]) and the splitter resynchronises at its line end.
@@ -147,6 +150,7 @@ mod error;
 mod irq;
 mod line;
 mod nbserial;
+mod pace;
 pub mod sim;
 mod uart;
 
@@ -157,4 +161,5 @@ pub use error::{OnError, Stats, io_kind, kind_of};
 pub use irq::{IrqConsumer, IrqProducer, IrqRx, IrqUartDoer};
 pub use line::{LineSplitter, TooLong};
 pub use nbserial::{Duplex, DuplexError, NbError, NbSerial};
+pub use pace::EveryPass;
 pub use uart::{Moved, Uart, UartDoer};

@@ -1,9 +1,13 @@
 //! Board support for QEMU's `lm3s6965evb` (Cortex-M3, 12 MHz core clock):
 //! the pieces a hio firmware plugs into the core.
 //!
-//! * [`SysTickClock`]: a 1 kHz SysTick counter as hio's [`Clock`].
-//! * [`WfiWait`]: a [`Wait`] that sleeps the core (`wfi`) until the next due
-//!   tyme; the SysTick interrupt wakes it every millisecond.
+//! * [`start_clock`]: SysTick as a 1 kHz tick counted by hio-hal's
+//!   [`TickCounter`], read through a [`WrappingClock`] as hio's
+//!   [`Clock`](hio::Clock) ([`SysTickClock`]).
+//! * [`WfiWait`] (from hio-hal): a [`Wait`](hio::Wait) that sleeps the core
+//!   (`wfi`) until the next due tyme; the SysTick interrupt wakes it every
+//!   millisecond.
+//! * [`pl011`]: UART0 as embedded-io devices.
 //! * [`exit`]: ends the QEMU run with an exit code (extended semihosting
 //!   exit), and a HardFault handler that exits with code 3 instead of hanging
 //!   (cortex-m-rt's default handler loops forever, which would make a CI run
@@ -15,62 +19,41 @@
 //! (`qemu-run.sh`, the cargo runner).
 
 #![no_std]
+#![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
 
-use core::cell::Cell;
+pub mod pl011;
 
-use cortex_m::interrupt::Mutex;
 use cortex_m::peripheral::SYST;
-use cortex_m::peripheral::syst::SystClkSource;
 use cortex_m_rt::{ExceptionFrame, exception};
 use defmt_semihosting as _;
-use hio::{Clock, Tyme, Wait};
+pub use hio_hal::WfiWait;
+use hio_hal::{TickCounter, WrappingClock};
 use lm3s6965 as _; // interrupt vectors and memory.x
 use panic_probe as _;
+
+pub use pl011::{Pl011Error, Uart0};
 
 /// Core clock of the emulated board.
 pub const CORE_HZ: u32 = 12_000_000;
 
-static MILLIS: Mutex<Cell<u64>> = Mutex::new(Cell::new(0));
+/// SysTick interrupts since [`start_clock`].
+static TICKS: TickCounter = TickCounter::new();
 
 #[exception]
 fn SysTick() {
-    cortex_m::interrupt::free(|cs| {
-        let m = MILLIS.borrow(cs);
-        m.set(m.get() + 1);
-    });
+    TICKS.tick();
 }
 
-/// Milliseconds since [`SysTickClock::start`], as hio's clock.
-pub struct SysTickClock(());
+/// Milliseconds since [`start_clock`], as hio's clock: a 1 kHz tick count
+/// extended to 64-bit tyme.
+pub type SysTickClock = WrappingClock<&'static TickCounter, 1_000>;
 
-impl SysTickClock {
-    /// Starts SysTick at 1 kHz from the core clock.
-    pub fn start(mut syst: SYST) -> Self {
-        syst.set_clock_source(SystClkSource::Core);
-        syst.set_reload(CORE_HZ / 1_000 - 1);
-        syst.clear_current();
-        syst.enable_counter();
-        syst.enable_interrupt();
-        SysTickClock(())
+/// Starts SysTick at 1 kHz from the core clock and returns the clock on it.
+pub fn start_clock(mut syst: SYST) -> SysTickClock {
+    if hio_hal::start_systick(&mut syst, CORE_HZ / 1_000).is_err() {
+        exit(2);
     }
-}
-
-impl Clock for SysTickClock {
-    fn now(&mut self) -> Tyme {
-        Tyme::from_millis(cortex_m::interrupt::free(|cs| MILLIS.borrow(cs).get()))
-    }
-}
-
-/// Sleeps the core until the deadline; any interrupt (SysTick every
-/// millisecond, a UART byte) wakes it to check.
-pub struct WfiWait;
-
-impl Wait<SysTickClock> for WfiWait {
-    fn wait_until(&mut self, clock: &mut SysTickClock, deadline: Tyme) {
-        while clock.now() < deadline {
-            cortex_m::asm::wfi();
-        }
-    }
+    WrappingClock::new(&TICKS)
 }
 
 /// Ends the emulation with `code` (QEMU's exit status).

@@ -14,7 +14,7 @@
 
 use cortex_m_rt::entry;
 use hio::{Cx, DoDoer, Doer, Doify, Doist, Error, Phase, RealTime, Recur, Tock};
-use hio_qemu_lm3s6965::{SysTickClock, WfiWait, exit};
+use hio_qemu_lm3s6965::{WfiWait, exit, start_clock};
 
 struct Heartbeat {
     beats: u32,
@@ -26,7 +26,11 @@ impl Doer for Heartbeat {
     }
     fn recur(&mut self, cx: &mut Cx<'_>) -> Result<Recur, Error> {
         self.beats += 1;
-        defmt::info!("heartbeat {=u32} at {=u64} ms", self.beats, cx.tyme().as_millis());
+        defmt::info!(
+            "heartbeat {=u32} at {=u64} ms",
+            self.beats,
+            cx.tyme().as_millis()
+        );
         Ok(Recur::Again(Tock::from_millis(500)))
     }
     fn cease(&mut self, cx: &mut Cx<'_>) {
@@ -40,7 +44,12 @@ fn led(name: &'static str, period: Tock) -> impl FnMut(&mut Cx<'_>, Phase) -> Re
         match phase {
             Phase::Recur => {
                 on = !on;
-                defmt::info!("{=str} {=str} at {=u64} ms", name, if on { "on" } else { "off" }, cx.tyme().as_millis());
+                defmt::info!(
+                    "{=str} {=str} at {=u64} ms",
+                    name,
+                    if on { "on" } else { "off" },
+                    cx.tyme().as_millis()
+                );
                 return Ok(Recur::Again(period));
             }
             Phase::Cease => defmt::info!("{=str} ceased", name),
@@ -53,8 +62,10 @@ fn led(name: &'static str, period: Tock) -> impl FnMut(&mut Cx<'_>, Phase) -> Re
 
 #[entry]
 fn main() -> ! {
-    let Some(cp) = cortex_m::Peripherals::take() else { exit(2) };
-    let clock = SysTickClock::start(cp.SYST);
+    let Some(cp) = cortex_m::Peripherals::take() else {
+        exit(2)
+    };
+    let clock = start_clock(cp.SYST);
 
     let mut heartbeat = Heartbeat { beats: 0 };
     let mut red = Doify::new("red", led("red", Tock::from_millis(250)));
