@@ -72,7 +72,7 @@
 //!     fn recur(&mut self, _cx: &mut Cx<'_>) -> Result<Recur, Error> {
 //!         let mut c = self.client.borrow_mut();
 //!         if c.connected() && !self.sent {
-//!             self.sent = c.tx_mut().write(b"hello hio") == 9;
+//!             self.sent = c.send(b"hello hio") == 9;
 //!         }
 //!         if c.rx().len() == 9 {
 //!             assert!(c.rx().iter().eq(b"hello hio".iter().copied()));

@@ -63,6 +63,13 @@ pub enum Mode {
     /// by more than one tock, so timers keep their meaning; IO gets no added
     /// tock of latency. Readiness passes happen only when some root deed is
     /// due at the upcoming tyme (an every-pass service doer is).
+    ///
+    /// A follow-up pass runs at once after a pass in which a device noted
+    /// activity ([`Io::note_activity`]: it moved bytes, connected, closed,
+    /// or an application queued bytes with `send`). So a reply written in
+    /// the same step that read a request goes out at once; bytes written
+    /// straight into a `tx` ring in a pass where nothing moved go out with
+    /// the next pass that runs (at the latest the next regular one).
     Ready,
 }
 

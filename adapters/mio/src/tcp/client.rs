@@ -203,9 +203,22 @@ impl<const RX: usize, const TX: usize> TcpClient<RX, TX> {
     pub fn tx(&self) -> &Ring<TX> {
         &self.tx
     }
-    /// What is to be sent, to write into.
+    /// What is to be sent, to write into. In [`Mode::Ready`](crate::Mode),
+    /// bytes written here in a pass in which no device moved bytes wait for
+    /// the next pass that runs; [`send`](Self::send) asks for one at once.
     pub fn tx_mut(&mut self) -> &mut Ring<TX> {
         &mut self.tx
+    }
+    /// Queues as much of `data` as `tx` has room for (hio's `tx`); returns
+    /// how many bytes (short when `tx` is full: the rest is still yours).
+    /// Asks a [`Mode::Ready`](crate::Mode) runner for a follow-up pass, so
+    /// the bytes go out without waiting for a tock.
+    pub fn send(&mut self, data: &[u8]) -> usize {
+        let n = self.tx.write(data);
+        if n > 0 {
+            self.io.note_activity();
+        }
+        n
     }
 
     /// Starts a non-blocking connect at `tyme` (closing any connection
