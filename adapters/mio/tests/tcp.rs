@@ -279,7 +279,7 @@ impl<const RX: usize, const TX: usize> Doer for Stream<'_, RX, TX> {
 #[test]
 fn a_large_checksummed_transfer_through_one_tree() {
     const MIB: u64 = 1 << 20;
-    let total = 16 * MIB;
+    let total = 64 * MIB;
     let mut runner = Runner::new().unwrap().with_mode(Mode::Ready);
     let io = runner.io();
     let server: RefCell<TcpServer<65536, 65536>> =

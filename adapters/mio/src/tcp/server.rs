@@ -27,6 +27,11 @@ pub struct ServerConfig {
     pub accept_batch: usize,
     /// Disable Nagle's algorithm on accepted connections. On by default.
     pub nodelay: bool,
+    /// The listen backlog: connections the kernel completes and queues
+    /// before they are accepted (1024 by default, as tokio; the OS may cap
+    /// it, `net.core.somaxconn` on Linux). A burst beyond it has SYNs
+    /// dropped, and those clients retry a second later.
+    pub backlog: i32,
 }
 
 impl Default for ServerConfig {
@@ -35,6 +40,7 @@ impl Default for ServerConfig {
             max_conns: 1024,
             accept_batch: 64,
             nodelay: true,
+            backlog: 1024,
         }
     }
 }
@@ -69,8 +75,7 @@ pub struct Remote<const RX: usize, const TX: usize> {
     id: RemoteId,
     peer: SocketAddr,
     sock: Registered<TcpStream>,
-    rx: Ring<RX>,
-    tx: Ring<TX>,
+    rings: Box<Rings<RX, TX>>,
     eof: bool,
     dead: bool,
     error: Option<Error>,
@@ -87,8 +92,8 @@ impl<const RX: usize, const TX: usize> fmt::Debug for Remote<RX, TX> {
         f.debug_struct("Remote")
             .field("id", &self.id)
             .field("peer", &self.peer)
-            .field("rx", &self.rx.len())
-            .field("tx", &self.tx.len())
+            .field("rx", &self.rings.rx.len())
+            .field("tx", &self.rings.tx.len())
             .field("eof", &self.eof)
             .field("error", &self.error)
             .finish()
@@ -129,27 +134,27 @@ impl<const RX: usize, const TX: usize> Remote<RX, TX> {
     }
     /// What arrived, oldest first.
     pub fn rx(&self) -> &Ring<RX> {
-        &self.rx
+        &self.rings.rx
     }
     /// What arrived, to read and consume.
     pub fn rx_mut(&mut self) -> &mut Ring<RX> {
-        &mut self.rx
+        &mut self.rings.rx
     }
     /// What is to be sent.
     pub fn tx(&self) -> &Ring<TX> {
-        &self.tx
+        &self.rings.tx
     }
     /// What is to be sent, to write into. In [`Mode::Ready`](crate::Mode),
     /// bytes written here in a pass in which no device moved bytes wait for
     /// the next pass that runs; [`send`](Self::send) asks for one at once.
     pub fn tx_mut(&mut self) -> &mut Ring<TX> {
-        &mut self.tx
+        &mut self.rings.tx
     }
     /// Queues as much of `data` as `tx` has room for (hio's `tx`); returns
     /// how many bytes. Asks a [`Mode::Ready`](crate::Mode) runner for a
     /// follow-up pass, so the bytes go out without waiting for a tock.
     pub fn send(&mut self, data: &[u8]) -> usize {
-        let n = self.tx.write(data);
+        let n = self.rings.tx.write(data);
         if n > 0 {
             self.sock.io().note_activity();
         }
@@ -157,7 +162,8 @@ impl<const RX: usize, const TX: usize> Remote<RX, TX> {
     }
     /// Both rings at once (for moving bytes between them).
     pub fn rings_mut(&mut self) -> (&mut Ring<RX>, &mut Ring<TX>) {
-        (&mut self.rx, &mut self.tx)
+        let rings = &mut *self.rings;
+        (&mut rings.rx, &mut rings.tx)
     }
     /// Half-closes once `tx` is sent.
     pub fn shutdown_write(&mut self) {
@@ -173,19 +179,19 @@ impl<const RX: usize, const TX: usize> Remote<RX, TX> {
     fn service(&mut self) -> bool {
         let mut moved = false;
         if !self.dead && !self.shut_done {
-            let (n, err) = send(&mut self.sock, &mut self.tx);
+            let (n, err) = send(&mut self.sock, &mut self.rings.tx);
             self.sent += n as u64;
             moved |= n > 0;
             if let Some(e) = err {
                 self.fail(&e);
                 moved = true;
-            } else if self.shut_requested && self.tx.is_empty() {
+            } else if self.shut_requested && self.rings.tx.is_empty() {
                 let _ = self.sock.get().shutdown(Shutdown::Write);
                 self.shut_done = true;
             }
         }
         if !self.dead && !self.eof {
-            let (n, end) = receive(&mut self.sock, &mut self.rx);
+            let (n, end) = receive(&mut self.sock, &mut self.rings.rx);
             self.received += n as u64;
             moved |= n > 0;
             match end {
@@ -200,10 +206,10 @@ impl<const RX: usize, const TX: usize> Remote<RX, TX> {
                 }
             }
         }
-        if self.dead && !self.tx.is_empty() {
+        if self.dead && !self.rings.tx.is_empty() {
             // the peer is gone; the application may still be writing
-            self.discarded += self.tx.len() as u64;
-            self.tx.clear();
+            self.discarded += self.rings.tx.len() as u64;
+            self.rings.tx.clear();
         }
         moved
     }
@@ -214,13 +220,24 @@ impl<const RX: usize, const TX: usize> Remote<RX, TX> {
     }
 
     fn finished(&self) -> bool {
-        self.close_requested || (self.cutoff() && self.rx.is_empty() && self.tx.is_empty())
+        self.close_requested
+            || (self.cutoff() && self.rings.rx.is_empty() && self.rings.tx.is_empty())
     }
 }
 
+/// A remote's two rings, kept in one allocation and reused by the next
+/// remote (no allocation and no zeroing per accepted connection once warm).
+struct Rings<const RX: usize, const TX: usize> {
+    rx: Ring<RX>,
+    tx: Ring<TX>,
+}
+
+/// At most this many spare ring pairs are kept for reuse.
+const SPARE_RINGS: usize = 64;
+
 struct Slot<const RX: usize, const TX: usize> {
     generation: u32,
-    remote: Option<Box<Remote<RX, TX>>>,
+    remote: Option<Remote<RX, TX>>,
 }
 
 /// A listening TCP server with up to [`ServerConfig::max_conns`] remotes,
@@ -269,6 +286,7 @@ pub struct TcpServer<const RX: usize = 4096, const TX: usize = 4096> {
     listener: Option<Registered<TcpListener>>,
     slots: Vec<Slot<RX, TX>>,
     free: Vec<usize>,
+    spare: Vec<Box<Rings<RX, TX>>>,
     count: usize,
     accepted: u64,
     refused: u64,
@@ -307,6 +325,7 @@ impl<const RX: usize, const TX: usize> TcpServer<RX, TX> {
             listener: None,
             slots: Vec::new(),
             free: Vec::new(),
+            spare: Vec::new(),
             count: 0,
             accepted: 0,
             refused: 0,
@@ -331,7 +350,10 @@ impl<const RX: usize, const TX: usize> TcpServer<RX, TX> {
         if self.listener.is_some() {
             return Ok(());
         }
+        let backlog = self.config.backlog;
         let listener = TcpListener::bind(self.addr)
+            // listening again only changes the backlog
+            .and_then(|l| socket2::SockRef::from(&l).listen(backlog).map(|()| l))
             .and_then(|l| Registered::new(&self.io, l, Interest::READABLE))
             .map_err(|e| to_error(&e))?;
         if let Ok(a) = listener.get().local_addr() {
@@ -406,7 +428,7 @@ impl<const RX: usize, const TX: usize> TcpServer<RX, TX> {
         if slot.generation != id.generation {
             return None;
         }
-        slot.remote.as_deref()
+        slot.remote.as_ref()
     }
     /// The remote with this id, mutably.
     pub fn remote_mut(&mut self, id: RemoteId) -> Option<&mut Remote<RX, TX>> {
@@ -414,17 +436,15 @@ impl<const RX: usize, const TX: usize> TcpServer<RX, TX> {
         if slot.generation != id.generation {
             return None;
         }
-        slot.remote.as_deref_mut()
+        slot.remote.as_mut()
     }
     /// Every remote, in slot order.
     pub fn remotes(&self) -> impl Iterator<Item = &Remote<RX, TX>> + '_ {
-        self.slots.iter().filter_map(|s| s.remote.as_deref())
+        self.slots.iter().filter_map(|s| s.remote.as_ref())
     }
     /// Every remote, mutably, in slot order.
     pub fn remotes_mut(&mut self) -> impl Iterator<Item = &mut Remote<RX, TX>> + '_ {
-        self.slots
-            .iter_mut()
-            .filter_map(|s| s.remote.as_deref_mut())
+        self.slots.iter_mut().filter_map(|s| s.remote.as_mut())
     }
 
     /// One service (hio's `serviceConnects` then `serviceAll` over the
@@ -526,12 +546,22 @@ impl<const RX: usize, const TX: usize> TcpServer<RX, TX> {
             index: u32::try_from(index).unwrap_or(u32::MAX),
             generation: slot.generation,
         };
-        slot.remote = Some(Box::new(Remote {
+        let rings = match self.spare.pop() {
+            Some(mut r) => {
+                r.rx.clear();
+                r.tx.clear();
+                r
+            }
+            None => Box::new(Rings {
+                rx: Ring::new(),
+                tx: Ring::new(),
+            }),
+        };
+        slot.remote = Some(Remote {
             id,
             peer,
             sock,
-            rx: Ring::new(),
-            tx: Ring::new(),
+            rings,
             eof: false,
             dead: false,
             error: None,
@@ -541,7 +571,7 @@ impl<const RX: usize, const TX: usize> TcpServer<RX, TX> {
             received: 0,
             sent: 0,
             discarded: 0,
-        }));
+        });
         self.count += 1;
     }
 
@@ -553,6 +583,9 @@ impl<const RX: usize, const TX: usize> TcpServer<RX, TX> {
             if let Some(e) = remote.error {
                 self.remote_errors += 1;
                 self.last_remote_error = Some(e);
+            }
+            if self.spare.len() < SPARE_RINGS {
+                self.spare.push(remote.rings);
             }
             slot.generation = slot.generation.wrapping_add(1);
             self.free.push(index);
