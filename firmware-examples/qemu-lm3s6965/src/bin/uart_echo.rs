@@ -148,6 +148,26 @@ impl<P: Pacer> Pacer for Until<'_, P> {
     }
 }
 
+/// The rings shared by the service doer and the echo doer. In a `static`
+/// they sit in `.bss` (zeroed by the reset handler, counted as static RAM)
+/// instead of being zeroed on main's stack at run time (which links
+/// `memclr`, about 170 B of flash).
+struct Rings {
+    rx: RefCell<Ring<RX>>,
+    tx: RefCell<Ring<TX>>,
+}
+
+// SAFETY: `RefCell` is not `Sync` because two threads could borrow it at
+// once. This is a single-core chip and only thread mode touches the rings
+// (main and the doers it runs, one step at a time); no interrupt handler
+// does, so there is never a second accessor.
+unsafe impl Sync for Rings {}
+
+static RINGS: Rings = Rings {
+    rx: RefCell::new(Ring::new()),
+    tx: RefCell::new(Ring::new()),
+};
+
 /// Lets the UART take everything in `tx` (bounded by the ring's size).
 fn flush<D: hio_hal::Uart<Error = Pl011Error>>(
     service: &mut UartDoer<'_, D, RX, TX>,
@@ -168,16 +188,15 @@ fn main() -> ! {
     let Some(uart) = Uart0::take() else { exit(2) };
     let clock = start_clock(cp.SYST);
 
-    let rx: RefCell<Ring<RX>> = RefCell::new(Ring::new());
-    let tx: RefCell<Ring<TX>> = RefCell::new(Ring::new());
+    let (rx, tx) = (&RINGS.rx, &RINGS.tx);
     let stop = Cell::new(Stop::Running);
     let echoed = Cell::new(0u32);
 
     let _ = tx.borrow_mut().write(b"hio uart_echo ready\r\n");
-    let mut service = UartDoer::new("uart", uart, &rx, &tx).with_error_map(Pl011Error::io_kind);
+    let mut service = UartDoer::new("uart", uart, rx, tx).with_error_map(Pl011Error::io_kind);
     let mut echo = Echo {
-        rx: &rx,
-        tx: &tx,
+        rx,
+        tx,
         stop: &stop,
         echoed: &echoed,
         matched: 0,
@@ -210,9 +229,9 @@ fn main() -> ! {
         Stop::Idle => defmt::info!("uart_echo: nothing received in 2 s, stopping"),
         Stop::Running => {}
     }
-    flush(&mut service, &tx);
+    flush(&mut service, tx);
     let _ = tx.borrow_mut().write(b"hio uart_echo bye\r\n");
-    flush(&mut service, &tx);
+    flush(&mut service, tx);
     let stats = service.stats();
     defmt::info!(
         "uart_echo: {=u32} passes, rx {=u32} bytes, tx {=u32} bytes, errors {=u32}",
