@@ -17,7 +17,9 @@ printf '%-28s %-22s %8s %8s\n' board elf flash ram > "$sizes"
 failed=0
 for board in */; do
   board=${board%/}
-  [ -f "$board/Cargo.toml" ] || continue
+  # board crates only: a crate without its own target (scenarios/) is a
+  # library that the boards build
+  [ -f "$board/Cargo.toml" ] && [ -f "$board/.cargo/config.toml" ] || continue
   echo "--- $board: build"
   (cd "$board" && cargo build --release --bins)
   target=$(sed -n 's/^target = "\(.*\)"/\1/p' "$board/.cargo/config.toml")

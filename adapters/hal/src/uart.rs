@@ -50,33 +50,29 @@ where
     let mut tx = borrow(tx)?;
     let mut written = 0;
     // each round writes at least one byte or stops: at most `TX` rounds
-    while !tx.is_empty() {
+    let outcome = loop {
+        if tx.is_empty() {
+            break Ok(());
+        }
         match dev.write_ready() {
             Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => {
-                crate::log::log_warn!("uart: write_ready failed");
-                stats.record(policy, map(&e))?;
-                break;
-            }
+            Ok(false) => break Ok(()),
+            Err(e) => break Err(map(&e)),
         }
         match dev.write(tx.readable()) {
-            Ok(0) => {
-                // embedded-io forbids Ok(0) for a non-empty buffer
-                stats.record(policy, IoKind::Other)?;
-                break;
-            }
+            // embedded-io forbids Ok(0) for a non-empty buffer
+            Ok(0) => break Err(IoKind::Other),
             Ok(n) => {
                 let n = tx.consume(n);
                 written += n;
                 stats.tx_bytes = stats.tx_bytes.wrapping_add(n as u32);
             }
-            Err(e) => {
-                crate::log::log_warn!("uart: write failed");
-                stats.record(policy, map(&e))?;
-                break;
-            }
+            Err(e) => break Err(map(&e)),
         }
+    };
+    if let Err(kind) = outcome {
+        crate::log::log_warn!("uart: write failed");
+        stats.record(policy, kind)?;
     }
     Ok(written)
 }
@@ -253,21 +249,20 @@ impl<'a, D: Uart, const RX: usize, const TX: usize> UartDoer<'a, D, RX, TX> {
         let mut rx = borrow(self.rx)?;
         let mut read = 0;
         // each round reads at least one byte or stops: at most `RX` rounds
-        while !self.eof {
+        let outcome = loop {
+            if self.eof {
+                break Ok(());
+            }
             match self.dev.read_ready() {
                 Ok(true) => {}
-                Ok(false) => break,
-                Err(e) => {
-                    crate::log::log_warn!("uart: read_ready failed");
-                    self.stats.record(self.policy, (self.map)(&e))?;
-                    break;
-                }
+                Ok(false) => break Ok(()),
+                Err(e) => break Err(e),
             }
             let slot = rx.writable();
             if slot.is_empty() {
                 // back pressure: the bytes stay in the device
                 self.stats.rx_full = self.stats.rx_full.wrapping_add(1);
-                break;
+                break Ok(());
             }
             match self.dev.read(slot) {
                 Ok(0) => {
@@ -279,12 +274,12 @@ impl<'a, D: Uart, const RX: usize, const TX: usize> UartDoer<'a, D, RX, TX> {
                     read += n;
                     self.stats.rx_bytes = self.stats.rx_bytes.wrapping_add(n as u32);
                 }
-                Err(e) => {
-                    crate::log::log_warn!("uart: read failed");
-                    self.stats.record(self.policy, (self.map)(&e))?;
-                    break;
-                }
+                Err(e) => break Err(e),
             }
+        };
+        if let Err(e) = outcome {
+            crate::log::log_warn!("uart: read failed");
+            self.stats.record(self.policy, (self.map)(&e))?;
         }
         Ok(read)
     }

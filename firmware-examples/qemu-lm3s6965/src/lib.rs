@@ -49,6 +49,7 @@ fn SysTick() {
 pub type SysTickClock = WrappingClock<&'static TickCounter, 1_000>;
 
 /// Starts SysTick at 1 kHz from the core clock and returns the clock on it.
+#[inline]
 pub fn start_clock(mut syst: SYST) -> SysTickClock {
     if hio_hal::start_systick(&mut syst, CORE_HZ / 1_000).is_err() {
         exit(2);
