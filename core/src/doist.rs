@@ -59,6 +59,7 @@ pub struct Due<'d> {
     tyme: Tyme,
     tock: Tock,
     passes: u64,
+    stop: Option<Tyme>,
     deeds: &'d dyn Fn() -> Option<Tyme>,
 }
 
@@ -80,18 +81,27 @@ impl Due<'_> {
     /// real-time driver may sleep until it. `None` if no deeds are left.
     /// Costs one scan of the root deeds.
     pub fn next_due(&self) -> Option<Tyme> {
-        (self.deeds)().map(|t| {
-            if t <= self.tyme || self.tock.is_zero() {
-                self.tyme
-            } else {
-                // the first pass tyme (tyme + k * tock) at or after t
-                let gap = t.since(self.tyme).as_nanos();
-                let tock = self.tock.as_nanos();
-                let k = gap.div_ceil(tock);
-                self.tyme + Tock::from_nanos(k.saturating_mul(tock))
-            }
-        })
+        let due = (self.deeds)().map(|t| pass_at_or_after(self.tyme, self.tock, t));
+        // never past the pass that ends the run by its limit
+        match (due, self.stop) {
+            (Some(d), Some(s)) => Some(d.min(pass_at_or_after(self.tyme, self.tock, s))),
+            (d, _) => d,
+        }
     }
+    /// The tyme at which the run stops by its limit, if it has one.
+    pub fn stop(&self) -> Option<Tyme> {
+        self.stop
+    }
+}
+
+/// The first pass tyme (`tyme + k * tock`, k >= 0) at or after `t`.
+fn pass_at_or_after(tyme: Tyme, tock: Tock, t: Tyme) -> Tyme {
+    if t <= tyme || tock.is_zero() {
+        return tyme;
+    }
+    let gap = t.since(tyme).as_nanos();
+    let k = gap.div_ceil(tock.as_nanos());
+    tyme + Tock::from_nanos(k.saturating_mul(tock.as_nanos()))
 }
 
 /// Decides what happens between two passes of [`Doist::run_paced`]: wait
@@ -279,10 +289,19 @@ impl<'a, const N: usize> Doist<'a, N> {
     pub fn is_idle(&self) -> bool {
         self.sched.deeds.is_empty()
     }
-    /// The earliest tyme at which a root deed is due (see [`Due::next_due`]
-    /// for the pass it falls in).
+    /// The earliest tyme at which a root deed is due (see
+    /// [`next_pass_due`](Self::next_pass_due) for the pass it falls in).
     pub fn next_due(&self) -> Option<Tyme> {
         self.sched.next_due()
+    }
+    /// The tyme of the first pass from now in which some root deed is due:
+    /// passes before it do no work (a DoDoer's deed covers its children, so
+    /// this is the earliest work anywhere in the tree). `None` when no deeds
+    /// are left.
+    pub fn next_pass_due(&self) -> Option<Tyme> {
+        self.sched
+            .next_due()
+            .map(|t| pass_at_or_after(self.tyme, self.sched.tock, t))
     }
     /// Names of the listed doers, in order (hio's `doist.doers`).
     pub fn names(&self) -> impl Iterator<Item = &str> + '_ {
@@ -406,6 +425,7 @@ impl<'a, const N: usize> Doist<'a, N> {
                 tyme: self.tyme,
                 tock: sched.tock,
                 passes: self.passes,
+                stop,
                 deeds: &|| sched.next_due(),
             };
             if pacer.pace(&due).is_break() {

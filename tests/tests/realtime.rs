@@ -185,3 +185,38 @@ fn idle_passes_cost_no_wait() {
         ]
     );
 }
+
+#[test]
+fn never_sleeps_past_the_limit() {
+    // a 1 s doer under a 10 ms doist with a 1.5 s limit: the last wait is
+    // for the pass at 1.5 s, where the run ends, not for the doer at 2 s
+    let r = run(
+        Tock::from_millis(10),
+        Tock::from_secs(1),
+        Tock::from_millis(1500),
+        None,
+    );
+    let w0 = Tyme::from_secs(7);
+    assert_eq!(
+        r.deadlines,
+        [w0 + Tock::from_secs(1), w0 + Tock::from_millis(1500)]
+    );
+}
+
+#[test]
+fn next_pass_due_rounds_to_the_pass_grid() {
+    let mut probe = Probe {
+        clock: FakeClock::default(),
+        seen: Rc::default(),
+        stall_at: None,
+        tock: Tock::from_millis(700),
+    };
+    let mut doist: Doist<'_, 1> = Doist::new(Tock::from_millis(250));
+    doist.add(&mut probe).unwrap();
+    doist.enter().unwrap();
+    assert_eq!(doist.next_pass_due(), Some(Tyme::ZERO));
+    doist.recur().unwrap(); // the probe now waits for 0.7 s: the pass at 0.75
+    assert_eq!(doist.next_due(), Some(Tyme::from_millis(700)));
+    assert_eq!(doist.next_pass_due(), Some(Tyme::from_millis(750)));
+    doist.exit();
+}
