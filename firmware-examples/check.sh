@@ -28,7 +28,7 @@ for board in */; do
     elf="$board/target/$target/release/$name"
     # flash: code + read-only data + initialised data; RAM: data + bss
     read -r flash ram < <("$size_tool" -A "$elf" | awk '
-      /^\.(vector_table|text|rodata)/ {f += $2}
+      /^\.(vector_table|boot2|text|rodata)/ {f += $2}
       /^\.data/ {f += $2; r += $2}
       /^\.(bss|uninit)/ {r += $2}
       END {print f, r}')

@@ -13,9 +13,10 @@
 //!
 //! * when the quit line `ESC hio:quit LF` (bytes `1b 68 69 6f 3a 71 75 69
 //!   74 0a`) has been echoed: the host's end-to-end test ends this way;
-//! * when nothing at all was received in the first 2 s of tyme (nobody is
-//!   connected: `check.sh` runs the QEMU boards with `-serial none` and
-//!   compares the defmt output with `expected/uart_echo.txt`).
+//! * on the emulated boards, when nothing at all was received in the first
+//!   2 s of tyme (nobody is connected: `check.sh` runs them with `-serial
+//!   none` and compares the defmt output with `expected/uart_echo.txt`).
+//!   Real boards run until the quit line.
 //!
 //! Then the tree is closed (cease, exit), the banner `hio uart_echo bye`
 //! goes out, the counters are logged, and [`run`] returns the exit code.
@@ -28,8 +29,9 @@ use hio_hal::{EveryPass, Uart, UartDoer};
 
 /// The line that ends the run (border-free: its first byte occurs once).
 pub const QUIT: &[u8] = b"\x1bhio:quit\n";
-/// With nothing received by then, nobody is connected: stop.
-const IDLE_LIMIT: Tock = Tock::from_secs(2);
+/// The emulated boards' idle limit: with nothing received in the first 2 s
+/// of tyme, nobody is connected, so the run stops (`check.sh` relies on it).
+pub const IDLE_LIMIT: Tock = Tock::from_secs(2);
 /// Bytes of the receive ring.
 pub const RX: usize = 128;
 /// Bytes of the transmit ring.
@@ -52,6 +54,7 @@ struct Echo<'a> {
     stop: &'a Cell<Stop>,
     echoed: &'a Cell<u32>,
     matched: usize,
+    idle_limit: Option<Tock>,
 }
 
 impl Echo<'_> {
@@ -89,7 +92,11 @@ impl Doer for Echo<'_> {
             n += 1;
         }
         self.echoed.set(self.echoed.get().wrapping_add(n));
-        if self.echoed.get() == 0 && cx.tyme() >= Tyme::ZERO + IDLE_LIMIT {
+        if self.echoed.get() == 0
+            && self
+                .idle_limit
+                .is_some_and(|limit| cx.tyme() >= Tyme::ZERO + limit)
+        {
             self.stop.set(Stop::Idle);
         }
         Ok(Recur::NEXT)
@@ -190,12 +197,15 @@ fn flush<D: Uart>(service: &mut UartDoer<'_, D, RX, TX>, tx: &RefCell<Ring<TX>>)
 
 /// Runs the scenario on `uart`, with the rings `rings`, paced by `clock`
 /// and `wait`; returns the exit code (0: ended by the quit line or by
-/// idleness as planned, 1: the tree failed).
+/// idleness as planned, 1: the tree failed). With `idle_limit` (the
+/// emulated boards pass [`IDLE_LIMIT`]) the run also stops when nothing was
+/// received by then; without it (real boards) it runs until the quit line.
 pub fn run<U: Uart, C: Clock, W: Wait<C>>(
     uart: U,
     rings: &'static Rings,
     clock: C,
     wait: W,
+    idle_limit: Option<Tock>,
 ) -> i32 {
     let (rx, tx) = (&rings.rx, &rings.tx);
     let stop = Cell::new(Stop::Running);
@@ -209,6 +219,7 @@ pub fn run<U: Uart, C: Clock, W: Wait<C>>(
         stop: &stop,
         echoed: &echoed,
         matched: 0,
+        idle_limit,
     };
     let mut heartbeat = Heartbeat {
         beats: 0,
@@ -235,7 +246,7 @@ pub fn run<U: Uart, C: Clock, W: Wait<C>>(
     };
     match stop.get() {
         Stop::Quit => defmt::info!("uart_echo: quit line received"),
-        Stop::Idle => defmt::info!("uart_echo: nothing received in 2 s, stopping"),
+        Stop::Idle => defmt::info!("uart_echo: nothing received, stopping"),
         Stop::Running => {}
     }
     flush(&mut service, tx);
