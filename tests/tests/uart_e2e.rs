@@ -1,15 +1,22 @@
 //! End to end: the `uart_echo` firmware in QEMU (lm3s6965evb), its UART0 on
-//! a TCP socket, driven from this host program.
+//! a TCP socket, driven from this host program; once with the polled
+//! service doer (`uart_echo`) and once with the interrupt-fed one
+//! (`uart_echo_irq`).
 //!
-//! The test builds the firmware itself (`cargo build --release --bin
-//! uart_echo` in `firmware-examples/qemu-lm3s6965`, its own target dir), so
-//! it works from a clean clone. It starts QEMU with
+//! The test builds the firmware itself (`cargo build --release --bin ..`
+//! in `firmware-examples/qemu-lm3s6965`, its own target dir), so it works
+//! from a clean clone. It starts QEMU with
 //! `-serial tcp:127.0.0.1:PORT,server=on,wait=on,nodelay=on` (QEMU waits for
-//! us before the firmware boots), waits for the ready banner, streams 1000
-//! lines while a second thread reads their echo, then sends random binary
-//! frames one by one, and checks that every byte comes back in order. It
-//! ends the firmware with its quit line and expects the goodbye banner and
-//! exit status 0.
+//! us before the firmware boots), waits for the ready banner, sends 1000
+//! lines, then random binary frames one by one, and checks that every byte
+//! comes back in order. It ends the firmware with its quit line and expects
+//! the goodbye banner and exit status 0.
+//!
+//! The polled firmware gets the lines streamed while a second thread reads
+//! their echo: QEMU holds bytes back while the UART's FIFO is full, so
+//! nothing can be lost. The interrupt-fed firmware drops (and counts) bytes
+//! that find its interrupt queue full, by design; it gets each line as a
+//! request whose echo is awaited, which never overfills the queue.
 //!
 //! Without `qemu-system-arm` (or the thumbv7m target to build the
 //! firmware) the test skips with a loud message when `CI` is unset, and
@@ -52,13 +59,13 @@ fn firmware_dir() -> PathBuf {
 
 /// Builds the firmware; its ELF, or `None` (with the reason) if it could
 /// not be built.
-fn build_firmware() -> Result<PathBuf, String> {
+fn build_firmware(bin: &str) -> Result<PathBuf, String> {
     let dir = firmware_dir();
     let target_dir = dir.join("target");
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let out = Command::new(cargo)
         .current_dir(&dir)
-        .args(["build", "--release", "--bin", "uart_echo"])
+        .args(["build", "--release", "--bin", bin])
         // the firmware crate has its own target, flags and target dir:
         // nothing of the host build may leak into it
         .env("CARGO_TARGET_DIR", &target_dir)
@@ -71,11 +78,11 @@ fn build_firmware() -> Result<PathBuf, String> {
         .map_err(|e| format!("cannot run cargo: {e}"))?;
     if !out.status.success() {
         return Err(format!(
-            "building the uart_echo firmware failed:\n{}",
+            "building the {bin} firmware failed:\n{}",
             String::from_utf8_lossy(&out.stderr)
         ));
     }
-    Ok(target_dir.join("thumbv7m-none-eabi/release/uart_echo"))
+    Ok(target_dir.join("thumbv7m-none-eabi/release").join(bin))
 }
 
 fn have_qemu() -> bool {
@@ -168,11 +175,22 @@ fn connect(qemu: &mut Qemu, port: u16) -> TcpStream {
 
 #[test]
 fn uart_echo_in_qemu_returns_every_byte() {
+    echo_session("uart_echo", true);
+}
+
+#[test]
+fn uart_echo_irq_in_qemu_returns_every_byte() {
+    echo_session("uart_echo_irq", false);
+}
+
+/// Runs `bin` in QEMU and checks its echo; `streamed` sends the lines without
+/// waiting for their echo.
+fn echo_session(bin: &str, streamed: bool) {
     if !have_qemu() {
         missing("qemu-system-arm is not installed");
         return;
     }
-    let elf = match build_firmware() {
+    let elf = match build_firmware(bin) {
         Ok(elf) => elf,
         Err(why) => {
             missing(&why);
@@ -193,24 +211,35 @@ fn uart_echo_in_qemu_returns_every_byte() {
     let banner = read_until(&mut stream, READY);
     assert_eq!(banner, READY, "the banner comes first and alone");
 
-    // 1. a thousand lines, streamed while another thread reads the echo
-    let mut lines = Vec::new();
-    for i in 0..1000 {
-        lines.extend_from_slice(format!("line {i:04}: the quick brown fox jumps\r\n").as_bytes());
-    }
-    let mut writer = stream.try_clone().unwrap();
-    let sent = lines.clone();
-    let sender = std::thread::spawn(move || {
-        for chunk in sent.chunks(700) {
-            writer.write_all(chunk).unwrap();
+    // 1. a thousand lines
+    let lines: Vec<Vec<u8>> = (0..1000)
+        .map(|i| format!("line {i:04}: the quick brown fox jumps\r\n").into_bytes())
+        .collect();
+    if streamed {
+        // streamed while another thread reads the echo
+        let all = lines.concat();
+        let mut writer = stream.try_clone().unwrap();
+        let sent = all.clone();
+        let sender = std::thread::spawn(move || {
+            for chunk in sent.chunks(700) {
+                writer.write_all(chunk).unwrap();
+            }
+        });
+        let mut echoed = vec![0u8; all.len()];
+        stream
+            .read_exact(&mut echoed)
+            .expect("the echo of the lines");
+        sender.join().unwrap();
+        assert!(echoed == all, "the lines came back changed");
+    } else {
+        // each line a request whose echo is awaited
+        for line in &lines {
+            stream.write_all(line).unwrap();
+            let mut back = vec![0u8; line.len()];
+            stream.read_exact(&mut back).expect("the echo of a line");
+            assert_eq!(&back, line, "a line came back changed");
         }
-    });
-    let mut echoed = vec![0u8; lines.len()];
-    stream
-        .read_exact(&mut echoed)
-        .expect("the echo of the lines");
-    sender.join().unwrap();
-    assert!(echoed == lines, "the lines came back changed");
+    }
 
     // 2. random binary frames, each echoed before the next is sent
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);

@@ -24,8 +24,9 @@
 use core::cell::{Cell, RefCell};
 use core::ops::ControlFlow;
 
+use embedded_io::{Write, WriteReady};
 use hio::{Clock, Cx, DoDoer, Doer, Doist, Due, Error, Pacer, Recur, Ring, Tock, Tyme, Wait};
-use hio_hal::{EveryPass, Uart, UartDoer};
+use hio_hal::{EveryPass, IrqUartDoer, Stats, Uart, UartDoer};
 
 /// The line that ends the run (border-free: its first byte occurs once).
 pub const QUIT: &[u8] = b"\x1bhio:quit\n";
@@ -179,6 +180,44 @@ impl Rings {
             tx: RefCell::new(Ring::new()),
         }
     }
+    /// The receive ring: the service doer fills it.
+    pub fn rx(&self) -> &RefCell<Ring<RX>> {
+        &self.rx
+    }
+    /// The transmit ring: the service doer empties it.
+    pub fn tx(&self) -> &RefCell<Ring<TX>> {
+        &self.tx
+    }
+}
+
+/// The UART service doer of the tree: hio-hal's polled [`UartDoer`] or its
+/// interrupt-fed [`IrqUartDoer`], built by the board on [`Rings::rx`] and
+/// [`Rings::tx`].
+pub trait Service: Doer {
+    /// Writes what the tx ring holds while the device takes it.
+    fn drain(&mut self) -> Result<usize, Error>;
+    /// The service's counters.
+    fn stats(&self) -> Stats;
+}
+
+impl<D: Uart, const R: usize, const T: usize> Service for UartDoer<'_, D, R, T> {
+    fn drain(&mut self) -> Result<usize, Error> {
+        UartDoer::drain(self)
+    }
+    fn stats(&self) -> Stats {
+        UartDoer::stats(self)
+    }
+}
+
+impl<W: Write + WriteReady, const Q: usize, const R: usize, const T: usize> Service
+    for IrqUartDoer<'_, W, Q, R, T>
+{
+    fn drain(&mut self) -> Result<usize, Error> {
+        IrqUartDoer::drain(self)
+    }
+    fn stats(&self) -> Stats {
+        IrqUartDoer::stats(self)
+    }
 }
 
 // SAFETY: `RefCell` is not `Sync` because two threads could borrow it at
@@ -187,7 +226,7 @@ impl Rings {
 unsafe impl Sync for Rings {}
 
 /// Lets the UART take everything in `tx` (bounded by the ring's size).
-fn flush<D: Uart>(service: &mut UartDoer<'_, D, RX, TX>, tx: &RefCell<Ring<TX>>) {
+fn flush<S: Service>(service: &mut S, tx: &RefCell<Ring<TX>>) {
     while tx.try_borrow().is_ok_and(|t| !t.is_empty()) {
         if service.drain().is_err() {
             return;
@@ -195,13 +234,13 @@ fn flush<D: Uart>(service: &mut UartDoer<'_, D, RX, TX>, tx: &RefCell<Ring<TX>>)
     }
 }
 
-/// Runs the scenario on `uart`, with the rings `rings`, paced by `clock`
-/// and `wait`; returns the exit code (0: ended by the quit line or by
+/// Runs the scenario with `service` (servicing the board's UART on
+/// `rings`), paced by `clock` and `wait`; returns the exit code (0: ended by the quit line or by
 /// idleness as planned, 1: the tree failed). With `idle_limit` (the
 /// emulated boards pass [`IDLE_LIMIT`]) the run also stops when nothing was
 /// received by then; without it (real boards) it runs until the quit line.
-pub fn run<U: Uart, C: Clock, W: Wait<C>>(
-    uart: U,
+pub fn run<S: Service, C: Clock, W: Wait<C>>(
+    mut service: S,
     rings: &'static Rings,
     clock: C,
     wait: W,
@@ -212,7 +251,6 @@ pub fn run<U: Uart, C: Clock, W: Wait<C>>(
     let echoed = Cell::new(0u32);
 
     let _ = tx.borrow_mut().write(b"hio uart_echo ready\r\n");
-    let mut service = UartDoer::new("uart", uart, rx, tx);
     let mut echo = Echo {
         rx,
         tx,
@@ -254,11 +292,12 @@ pub fn run<U: Uart, C: Clock, W: Wait<C>>(
     flush(&mut service, tx);
     let stats = service.stats();
     defmt::info!(
-        "uart_echo: {=u32} passes, rx {=u32} bytes, tx {=u32} bytes, errors {=u32}",
+        "uart_echo: {=u32} passes, rx {=u32} bytes, tx {=u32} bytes, errors {=u32}, overruns {=u32}",
         passes as u32,
         stats.rx_bytes,
         stats.tx_bytes,
-        stats.errors
+        stats.errors,
+        stats.overruns
     );
     match result {
         Ok(_) => 0,

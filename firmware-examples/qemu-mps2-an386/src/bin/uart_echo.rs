@@ -8,6 +8,7 @@
 
 use cortex_m_rt::entry;
 use hio_firmware_scenarios::uart_echo::{IDLE_LIMIT, Rings, run};
+use hio_hal::UartDoer;
 use hio_qemu_mps2_an386::{Uart0, WfiWait, exit, start_clock};
 
 // SAFETY: a single-core chip, and only `main` (thread mode) uses RINGS.
@@ -20,5 +21,6 @@ fn main() -> ! {
     };
     let Some(uart) = Uart0::take() else { exit(2) };
     let clock = start_clock(cp.SYST);
-    exit(run(uart, &RINGS, clock, WfiWait, Some(IDLE_LIMIT)))
+    let service = UartDoer::new("uart", uart, RINGS.rx(), RINGS.tx());
+    exit(run(service, &RINGS, clock, WfiWait, Some(IDLE_LIMIT)))
 }

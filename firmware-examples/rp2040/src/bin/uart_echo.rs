@@ -6,6 +6,7 @@
 #![no_main]
 
 use hio_firmware_scenarios::uart_echo::{Rings, run};
+use hio_hal::UartDoer;
 use hio_rp2040::hal::entry;
 use hio_rp2040::{WfiWait, exit, take};
 
@@ -15,5 +16,6 @@ static RINGS: Rings = unsafe { Rings::new() };
 #[entry]
 fn main() -> ! {
     let Some((uart, clock)) = take() else { exit(2) };
-    exit(run(uart, &RINGS, clock, WfiWait, None))
+    let service = UartDoer::new("uart", uart, RINGS.rx(), RINGS.tx());
+    exit(run(service, &RINGS, clock, WfiWait, None))
 }

@@ -7,6 +7,7 @@
 
 use cortex_m_rt::entry;
 use hio_firmware_scenarios::uart_echo::{Rings, run};
+use hio_hal::UartDoer;
 use hio_stm32f411::{WfiWait, exit, take};
 
 // SAFETY: a single-core chip, and only `main` (thread mode) uses RINGS.
@@ -15,5 +16,6 @@ static RINGS: Rings = unsafe { Rings::new() };
 #[entry]
 fn main() -> ! {
     let Some((uart, clock)) = take() else { exit(2) };
-    exit(run(uart, &RINGS, clock, WfiWait, None))
+    let service = UartDoer::new("uart", uart, RINGS.rx(), RINGS.tx());
+    exit(run(service, &RINGS, clock, WfiWait, None))
 }
