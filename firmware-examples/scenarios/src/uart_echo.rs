@@ -55,7 +55,8 @@ struct Echo<'a> {
     stop: &'a Cell<Stop>,
     echoed: &'a Cell<u32>,
     matched: usize,
-    idle_limit: Option<Tock>,
+    /// Stop at this tyme if nothing was received by then.
+    idle_until: Tyme,
 }
 
 impl Echo<'_> {
@@ -93,11 +94,7 @@ impl Doer for Echo<'_> {
             n += 1;
         }
         self.echoed.set(self.echoed.get().wrapping_add(n));
-        if self.echoed.get() == 0
-            && self
-                .idle_limit
-                .is_some_and(|limit| cx.tyme() >= Tyme::ZERO + limit)
-        {
+        if self.echoed.get() == 0 && cx.tyme() >= self.idle_until {
             self.stop.set(Stop::Idle);
         }
         Ok(Recur::NEXT)
@@ -257,7 +254,10 @@ pub fn run<S: Service, C: Clock, W: Wait<C>>(
         stop: &stop,
         echoed: &echoed,
         matched: 0,
-        idle_limit,
+        idle_until: match idle_limit {
+            Some(limit) => Tyme::ZERO + limit,
+            None => Tyme::from_nanos(u64::MAX),
+        },
     };
     let mut heartbeat = Heartbeat {
         beats: 0,
@@ -292,11 +292,10 @@ pub fn run<S: Service, C: Clock, W: Wait<C>>(
     flush(&mut service, tx);
     let stats = service.stats();
     defmt::info!(
-        "uart_echo: {=u32} passes, rx {=u32} bytes, tx {=u32} bytes, errors {=u32}, overruns {=u32}",
+        "uart_echo: {=u32} passes, rx {=u32} bytes, tx {=u32} bytes, overruns {=u32}",
         passes as u32,
         stats.rx_bytes,
         stats.tx_bytes,
-        stats.errors,
         stats.overruns
     );
     match result {
