@@ -410,7 +410,9 @@ impl<'a, const N: usize> Sched<'a, N> {
             } else {
                 self.deeds.len() - 1
             };
-            let Some(deed) = remove_at(&mut self.deeds, at) else { break };
+            let Some(deed) = remove_at(&mut self.deeds, at) else {
+                break;
+            };
             self.close(deed.slot as usize, tyme, tracer, reborrow(&mut up));
         }
         self.live = false;
