@@ -336,7 +336,7 @@ impl Runner {
             }
             // between two regular passes
             loop {
-                let mut target = next_pass(doist);
+                let mut target = doist.next_pass_due().unwrap_or(doist.tyme());
                 if let Some(s) = stop {
                     // the last pass before the limit: do not sleep past it
                     let last = s.as_nanos().saturating_sub(doist.tock().as_nanos());
@@ -476,20 +476,6 @@ impl Runner {
                 Err(e) => return Err(to_error(&e)),
             }
         }
-    }
-}
-
-/// The tyme of the first pass in which a root deed is due ([`Due::next_due`]
-/// for a doist between passes).
-fn next_pass<const N: usize>(doist: &Doist<'_, N>) -> Tyme {
-    let tyme = doist.tyme();
-    let tock = doist.tock().as_nanos();
-    match doist.next_due() {
-        Some(t) if t > tyme && tock > 0 => {
-            let k = t.since(tyme).as_nanos().div_ceil(tock);
-            tyme + Tock::from_nanos(k.saturating_mul(tock))
-        }
-        _ => tyme,
     }
 }
 
