@@ -76,23 +76,45 @@ pub(crate) trait Scope {
 /// * A doer entered by an `extend` whose target was found by name outside
 ///   the caller's own chain sees only that target (not its ancestors) during
 ///   that enter.
+///
+/// A `Cx` is five words: the tyme, the tracer and one pointer to the
+/// running scheduler's frame (itself and the chain above it), which the
+/// scheduler builds once per pass, not once per step.
 pub struct Cx<'c> {
     pub(crate) tyme: Tyme,
     pub(crate) tracer: Option<&'c dyn Tracer>,
-    pub(crate) here: Option<&'c mut dyn Container>,
-    pub(crate) up: Option<&'c mut dyn Scope>,
+    pub(crate) scope: Option<&'c mut dyn Scope>,
 }
 
-impl Scope for Cx<'_> {
+/// A scheduler and the chain above it: what a [`Cx`] points at outside the
+/// hot loop of a pass (which has its own frame type).
+pub(crate) struct Frame<'f> {
+    pub(crate) here: &'f mut dyn Container,
+    pub(crate) up: Option<&'f mut dyn Scope>,
+}
+
+impl Scope for Frame<'_> {
     fn here(&mut self) -> Option<&mut dyn Container> {
-        match self.here.as_deref_mut() {
-            Some(c) => Some(c),
-            None => None,
-        }
+        Some(&mut *self.here)
     }
     fn up(&mut self) -> Option<&mut dyn Scope> {
         match self.up.as_deref_mut() {
             Some(u) => Some(u),
+            None => None,
+        }
+    }
+}
+
+impl Scope for Cx<'_> {
+    fn here(&mut self) -> Option<&mut dyn Container> {
+        match self.scope.as_deref_mut() {
+            Some(s) => s.here(),
+            None => None,
+        }
+    }
+    fn up(&mut self) -> Option<&mut dyn Scope> {
+        match self.scope.as_deref_mut() {
+            Some(s) => s.up(),
             None => None,
         }
     }
@@ -136,22 +158,20 @@ impl<'c> Cx<'c> {
         Cx {
             tyme,
             tracer: None,
-            here: None,
-            up: None,
+            scope: None,
         }
     }
 
+    #[inline(always)]
     pub(crate) fn new(
         tyme: Tyme,
         tracer: Option<&'c dyn Tracer>,
-        here: Option<&'c mut dyn Container>,
-        up: Option<&'c mut dyn Scope>,
+        scope: Option<&'c mut dyn Scope>,
     ) -> Self {
         Cx {
             tyme,
             tracer,
-            here,
-            up,
+            scope,
         }
     }
 

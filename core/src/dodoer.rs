@@ -1,6 +1,6 @@
 //! Nested scheduling: [`DoDoer`], a doer that runs its own children.
 
-use crate::cx::{Container, Cx, Scope};
+use crate::cx::{Container, Cx, Frame, Scope};
 use crate::doer::{Doer, Done, Recur};
 use crate::error::Error;
 use crate::sched::Sched;
@@ -151,8 +151,10 @@ macro_rules! inside {
         Cx::new(
             $cx.tyme,
             $cx.tracer,
-            Some(&mut $sched),
-            Some($cx as &mut dyn Scope),
+            Some(&mut Frame {
+                here: &mut $sched,
+                up: Some($cx as &mut dyn Scope),
+            }),
         )
     };
 }

@@ -12,20 +12,130 @@
 
 use heapless::Vec;
 
-use crate::cx::{Container, Cx, Scope};
+use crate::cx::{Container, Cx, Frame, Scope};
 use crate::doer::{Doer, Done, Phase, Recur};
 use crate::error::Error;
 use crate::trace::{Event, Tracer};
 use crate::tyme::{Tock, Tyme};
 
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Deed {
+/// A doer with a deed: due at `retyme`. The deed holds the doer itself and
+/// its recur count, so a pass touches one array: one bounds check, one
+/// cache line per doer run.
+pub(crate) struct Deed<'a> {
     pub(crate) retyme: Tyme,
+    /// `None` while the doer is running (it is lent to its own step).
+    doer: Option<&'a mut dyn Doer>,
+    count: u32,
     slot: u16,
 }
 
+impl Deed<'_> {
+    const EMPTY: Self = Deed {
+        retyme: Tyme::ZERO,
+        doer: None,
+        count: 0,
+        slot: 0,
+    };
+}
+
+/// The deeds in order: a fixed array and a length. Not a `heapless::Vec`:
+/// that one has a `Drop`, which would make the borrow checker keep every
+/// doer borrowed until the scheduler itself is dropped; a plain array of
+/// references needs no drop, so a tree can be read again once its run ends.
+pub(crate) struct Deeds<'a, const N: usize> {
+    items: [Deed<'a>; N],
+    len: usize,
+}
+
+impl<'a, const N: usize> Deeds<'a, N> {
+    const fn new() -> Self {
+        Deeds {
+            items: [const { Deed::EMPTY }; N],
+            len: 0,
+        }
+    }
+    fn as_slice(&self) -> &[Deed<'a>] {
+        self.items.get(..self.len).unwrap_or(&[])
+    }
+    fn as_mut_slice(&mut self) -> &mut [Deed<'a>] {
+        self.items.get_mut(..self.len).unwrap_or(&mut [])
+    }
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+    pub(crate) fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+    #[inline(always)]
+    fn get(&self, i: usize) -> Option<&Deed<'a>> {
+        self.as_slice().get(i)
+    }
+    #[inline(always)]
+    fn get_mut(&mut self, i: usize) -> Option<&mut Deed<'a>> {
+        if i < self.len {
+            self.items.get_mut(i)
+        } else {
+            None
+        }
+    }
+    pub(crate) fn iter(&self) -> core::slice::Iter<'_, Deed<'a>> {
+        self.as_slice().iter()
+    }
+    fn iter_mut(&mut self) -> core::slice::IterMut<'_, Deed<'a>> {
+        self.as_mut_slice().iter_mut()
+    }
+    fn clear(&mut self) {
+        while self.pop().is_some() {}
+    }
+    fn push(&mut self, deed: Deed<'a>) -> Result<(), Deed<'a>> {
+        match self.items.get_mut(self.len) {
+            Some(place) => {
+                *place = deed;
+                self.len += 1;
+                Ok(())
+            }
+            None => Err(deed),
+        }
+    }
+    fn pop(&mut self) -> Option<Deed<'a>> {
+        let last = self.len.checked_sub(1)?;
+        let deed = core::mem::replace(self.items.get_mut(last)?, Deed::EMPTY);
+        self.len = last;
+        Some(deed)
+    }
+    /// Removes the deed at `i`, shifting the later ones down, by swapping
+    /// neighbours: the same result as `Vec::remove` for the few deeds of a
+    /// scheduler, without linking `memmove` (about 1.6 KiB on thumbv7m) and
+    /// without a panic path.
+    fn remove_at(&mut self, i: usize) -> Option<Deed<'a>> {
+        if i >= self.len {
+            return None;
+        }
+        let slice = self.as_mut_slice();
+        for j in i..slice.len() - 1 {
+            if let Some([a, b]) = slice.get_mut(j..j + 2) {
+                core::mem::swap(a, b);
+            }
+        }
+        self.pop()
+    }
+    /// Moves the deed at `from` down to `to` (`to <= from`), shifting the
+    /// ones between up by one (see [`Deeds::remove_at`]).
+    fn move_down(&mut self, from: usize, to: usize) {
+        let slice = self.as_mut_slice();
+        let mut j = from;
+        while j > to {
+            if let Some([a, b]) = slice.get_mut(j - 1..j + 1) {
+                core::mem::swap(a, b);
+            }
+            j -= 1;
+        }
+    }
+}
+
 pub(crate) struct Slot<'a> {
-    /// `None` while the doer is running (it is lent to its own step).
+    /// The doer while it has no deed (listed and not entered, or finished);
+    /// `None` while it has a deed (the deed holds it) or is being entered.
     doer: Option<&'a mut dyn Doer>,
     /// The doer's name, read when it was listed (readable while it runs).
     name: &'static str,
@@ -34,7 +144,6 @@ pub(crate) struct Slot<'a> {
     /// Has a deed or is running.
     active: bool,
     done: Done,
-    count: u32,
 }
 
 impl Slot<'_> {
@@ -45,7 +154,6 @@ impl Slot<'_> {
         listed: false,
         active: false,
         done: Done::Unset,
-        count: 0,
     };
 }
 
@@ -62,11 +170,13 @@ pub(crate) struct Sched<'a, const N: usize> {
     pub(crate) tock: Tock,
     slots: [Slot<'a>; N],
     list: Vec<u16, N>,
-    pub(crate) deeds: Vec<Deed, N>,
+    pub(crate) deeds: Deeds<'a, N>,
     /// During a pass: index of the deed being looked at.
     cursor: usize,
     /// The deed at `cursor` is in the middle of its step.
     running: bool,
+    /// A tree operation during the running step moved `cursor`.
+    moved: bool,
     /// A pass stopped by an error at this index: the deeds before it were
     /// visited, the ones from it on were not.
     split: Option<usize>,
@@ -93,6 +203,22 @@ fn emit_to(tracer: &dyn Tracer, tyme: Tyme, doer: &dyn Doer, phase: Phase, count
     });
 }
 
+/// The frame of a pass: the scheduler (concrete, for the loop) and the
+/// chain above it; each step's [`Cx`] points at it.
+struct PassFrame<'f, 'a, const N: usize> {
+    sched: &'f mut Sched<'a, N>,
+    up: Option<&'f mut dyn Scope>,
+}
+
+impl<const N: usize> Scope for PassFrame<'_, '_, N> {
+    fn here(&mut self) -> Option<&mut dyn Container> {
+        Some(&mut *self.sched)
+    }
+    fn up(&mut self) -> Option<&mut dyn Scope> {
+        reborrow(&mut self.up)
+    }
+}
+
 fn reborrow<'s>(up: &'s mut Option<&mut dyn Scope>) -> Option<&'s mut dyn Scope> {
     match up {
         Some(u) => Some(&mut **u),
@@ -114,9 +240,10 @@ impl<'a, const N: usize> Sched<'a, N> {
             tock,
             slots: [const { Slot::EMPTY }; N],
             list: Vec::new(),
-            deeds: Vec::new(),
+            deeds: Deeds::new(),
             cursor: 0,
             running: false,
+            moved: false,
             split: None,
             live: false,
         }
@@ -177,10 +304,29 @@ impl<'a, const N: usize> Sched<'a, N> {
 
     fn slot_done(&self, idx: usize) -> Done {
         match self.slots.get(idx) {
-            Some(s) if s.active => s.doer.as_deref().map_or(s.done, |d| d.reported_done()),
+            Some(s) if s.active => self
+                .deeds
+                .iter()
+                .find(|d| d.slot as usize == idx)
+                .and_then(|d| d.doer.as_deref())
+                .map_or(s.done, |d| d.reported_done()),
             Some(s) => s.done,
             None => Done::Unset,
         }
+    }
+
+    /// The doer of slot `idx` wherever it is (its slot or its deed), unless
+    /// it is lent out to a running step.
+    fn doer_at(&mut self, idx: usize) -> Option<&mut (dyn Doer + 'a)> {
+        let in_slot = self.slots.get(idx).is_some_and(|s| s.doer.is_some());
+        if in_slot {
+            return self.slots.get_mut(idx)?.doer.as_deref_mut();
+        }
+        self.deeds
+            .iter_mut()
+            .find(|d| d.slot as usize == idx)?
+            .doer
+            .as_deref_mut()
     }
 
     /// The done value of the first listed doer with this name.
@@ -217,18 +363,32 @@ impl<'a, const N: usize> Sched<'a, N> {
         };
         self.write_done(idx, Done::Unset, tracer, doer);
         if let Some(s) = self.slots.get_mut(idx) {
-            s.count = 0;
             s.active = true;
         }
         emit(tracer, tyme, doer, Phase::Enter, 0);
-        let r = doer.enter(&mut Cx::new(tyme, tracer, Some(self), reborrow(&mut up)));
+        let mut frame = Frame {
+            here: self,
+            up: reborrow(&mut up),
+        };
+        let r = doer.enter(&mut Cx::new(tyme, tracer, Some(&mut frame)));
         let result = match r {
             Ok(Recur::Again(_)) => {
-                let _ = self.deeds.push(Deed {
+                let deed = Deed {
                     retyme: tyme,
+                    doer: Some(doer),
+                    count: 0,
                     slot: idx as u16,
-                });
-                Ok(())
+                };
+                if let Err(Deed {
+                    doer: Some(doer), ..
+                }) = self.deeds.push(deed)
+                {
+                    // the caller checked there is room; never lose the doer
+                    if let Some(s) = self.slots.get_mut(idx) {
+                        s.doer = Some(doer);
+                    }
+                }
+                return Ok(());
             }
             Ok(Recur::Done(v)) => {
                 self.finish(doer, End::Clean, 0, tyme, tracer, reborrow(&mut up));
@@ -265,7 +425,11 @@ impl<'a, const N: usize> Sched<'a, N> {
         tracer: Option<&dyn Tracer>,
         mut up: Option<&mut dyn Scope>,
     ) {
-        let mut cx = Cx::new(tyme, tracer, Some(self), reborrow(&mut up));
+        let mut frame = Frame {
+            here: self,
+            up: reborrow(&mut up),
+        };
+        let mut cx = Cx::new(tyme, tracer, Some(&mut frame));
         match end {
             End::Clean => {
                 emit(tracer, tyme, doer, Phase::Clean, count);
@@ -320,70 +484,81 @@ impl<'a, const N: usize> Sched<'a, N> {
         // it (the step may move it: an extend or remove on this scheduler,
         // section 3.6). Between steps the cursor lives in a local.
         self.running = true;
+        self.moved = false;
+        // One frame for the whole pass: every step's `Cx` points at it.
+        let mut frame = PassFrame {
+            sched: self,
+            up: reborrow(&mut up),
+        };
         let mut cursor = 0;
-        while let Some(&Deed { retyme, slot }) = self.deeds.get(cursor) {
-            if retyme > tyme {
+        while let Some(deed) = frame.sched.deeds.get_mut(cursor) {
+            if deed.retyme > tyme {
                 cursor += 1;
                 continue;
             }
-            let idx = slot as usize;
-            let Some(s) = self.slots.get_mut(idx) else {
+            let Some(doer) = deed.doer.take() else {
                 cursor += 1;
                 continue;
             };
-            let Some(doer) = s.doer.take() else {
-                cursor += 1;
-                continue;
-            };
-            s.count = s.count.saturating_add(1);
-            emit(tracer, tyme, doer, Phase::Recur, s.count);
-            self.cursor = cursor;
-            let r = doer.recur(&mut Cx::new(tyme, tracer, Some(self), reborrow(&mut up)));
-            cursor = self.cursor;
+            deed.count = deed.count.saturating_add(1);
+            let (count, idx) = (deed.count, deed.slot as usize);
+            emit(tracer, tyme, doer, Phase::Recur, count);
+            frame.sched.cursor = cursor;
+            let r = doer.recur(&mut Cx::new(tyme, tracer, Some(&mut frame)));
+            let sched = &mut *frame.sched;
+            if sched.moved {
+                // an extend or remove here moved the running deed; reading
+                // the cursor back only then keeps memory out of the loop's
+                // dependency chain
+                sched.moved = false;
+                cursor = sched.cursor;
+            }
             match r {
                 Ok(Recur::Again(t)) => {
                     // read our own tock now: the step may have changed it
-                    let tock = self.tock;
-                    if let Some(d) = self.deeds.get_mut(cursor) {
+                    let tock = sched.tock;
+                    if let Some(d) = sched.deeds.get_mut(cursor) {
                         d.retyme = if t.is_zero() {
                             tyme + tock
                         } else {
                             d.retyme + t
                         };
-                    }
-                    if let Some(s) = self.slots.get_mut(idx) {
+                        d.doer = Some(doer);
+                    } else if let Some(s) = sched.slots.get_mut(idx) {
+                        // unreachable: the running deed stays; never lose it
                         s.doer = Some(doer);
                     }
                     cursor += 1;
                 }
                 Ok(Recur::Done(v)) => {
-                    let count = self.slots.get(idx).map_or(0, |s| s.count);
-                    self.finish(doer, End::Clean, count, tyme, tracer, reborrow(&mut up));
-                    self.write_done(idx, Done::from_bool(v), tracer, doer);
-                    self.drop_running(idx, doer);
-                    cursor = self.cursor;
+                    let up = reborrow(&mut frame.up);
+                    sched.finish(doer, End::Clean, count, tyme, tracer, up);
+                    sched.write_done(idx, Done::from_bool(v), tracer, doer);
+                    sched.drop_running(idx, doer);
+                    cursor = sched.cursor;
                 }
                 Err(e) => {
-                    let count = self.slots.get(idx).map_or(0, |s| s.count);
-                    self.finish(doer, End::Abort(e), count, tyme, tracer, reborrow(&mut up));
-                    self.running = false;
-                    self.write_done(idx, doer.reported_done(), tracer, doer);
-                    self.drop_running(idx, doer);
-                    self.split = Some(self.cursor);
+                    let up = reborrow(&mut frame.up);
+                    sched.finish(doer, End::Abort(e), count, tyme, tracer, up);
+                    sched.running = false;
+                    sched.write_done(idx, doer.reported_done(), tracer, doer);
+                    sched.drop_running(idx, doer);
+                    sched.split = Some(sched.cursor);
                     return Err(e);
                 }
             }
         }
-        self.running = false;
-        self.cursor = cursor;
-        Ok(self.deeds.is_empty())
+        let sched = frame.sched;
+        sched.running = false;
+        sched.cursor = cursor;
+        Ok(sched.deeds.is_empty())
     }
 
     /// Drops the deed at the cursor (its doer finished) and returns the doer
     /// to its slot.
     fn drop_running(&mut self, idx: usize, doer: &'a mut dyn Doer) {
         if self.cursor < self.deeds.len() {
-            remove_at(&mut self.deeds, self.cursor);
+            self.deeds.remove_at(self.cursor);
         }
         if let Some(s) = self.slots.get_mut(idx) {
             s.doer = Some(doer);
@@ -410,10 +585,10 @@ impl<'a, const N: usize> Sched<'a, N> {
             } else {
                 self.deeds.len() - 1
             };
-            let Some(deed) = remove_at(&mut self.deeds, at) else {
+            let Some(deed) = self.deeds.remove_at(at) else {
                 break;
             };
-            self.close(deed.slot as usize, tyme, tracer, reborrow(&mut up));
+            self.close(deed, tyme, tracer, reborrow(&mut up));
         }
         self.live = false;
         self.running = false;
@@ -422,16 +597,13 @@ impl<'a, const N: usize> Sched<'a, N> {
     /// Closes one doer that has no deed any more: cease, exit, done = false.
     fn close(
         &mut self,
-        idx: usize,
+        deed: Deed<'a>,
         tyme: Tyme,
         tracer: Option<&dyn Tracer>,
         up: Option<&mut dyn Scope>,
     ) {
-        let Some(s) = self.slots.get_mut(idx) else {
-            return;
-        };
-        let count = s.count;
-        let Some(doer) = s.doer.take() else { return };
+        let (idx, count) = (deed.slot as usize, deed.count);
+        let Some(doer) = deed.doer else { return };
         self.finish(doer, End::Cease, count, tyme, tracer, up);
         self.write_done(idx, Done::Incomplete, tracer, doer);
         if let Some(s) = self.slots.get_mut(idx) {
@@ -467,13 +639,13 @@ impl<'a, const N: usize> Sched<'a, N> {
                 break;
             }
         }
-        // the new deeds were pushed at the end; move them into place
-        let new_deeds: Vec<Deed, N> = self.deeds.iter().skip(deeds_before).copied().collect();
-        self.deeds.truncate(deeds_before);
+        // the new deeds were pushed at the end
         if let Some(e) = failed {
-            // close the ones entered before the failing one (hio orphans them)
-            for d in new_deeds.iter().rev() {
-                self.close(d.slot as usize, tyme, tracer, None);
+            // close the ones entered before the failing one, last first
+            // (hio orphans them)
+            while self.deeds.len() > deeds_before {
+                let Some(d) = self.deeds.pop() else { break };
+                self.close(d, tyme, tracer, None);
             }
             for &idx in &fresh {
                 self.release_if_idle(idx as usize);
@@ -491,15 +663,12 @@ impl<'a, const N: usize> Sched<'a, N> {
         }
         if self.running {
             // mid-pass: before the running caller, not visited this pass
-            let n_new = new_deeds.len();
-            for (n, d) in new_deeds.into_iter().enumerate() {
-                let _ = insert_at(&mut self.deeds, self.cursor + n, d);
+            let n_new = self.deeds.len().saturating_sub(deeds_before);
+            for n in 0..n_new {
+                self.deeds.move_down(deeds_before + n, self.cursor + n);
             }
             self.cursor += n_new;
-        } else {
-            for d in new_deeds {
-                let _ = self.deeds.push(d);
-            }
+            self.moved = true;
         }
         for &idx in &fresh {
             self.release_if_idle(idx as usize);
@@ -542,7 +711,7 @@ impl<'a, const N: usize> Sched<'a, N> {
         }
         // 2. pull their deeds in closing order: visited (last first), then
         //    not yet visited (last first); the running deed stays
-        let mut closing: Vec<u16, N> = Vec::new();
+        let mut order: Vec<u16, N> = Vec::new();
         let (visited, rest_from) = if self.running {
             (self.cursor, self.cursor + 1)
         } else {
@@ -555,24 +724,25 @@ impl<'a, const N: usize> Sched<'a, N> {
             if let Some(d) = self.deeds.get(at)
                 && gone.contains(&d.slot)
             {
-                let _ = closing.push(d.slot);
+                let _ = order.push(d.slot);
             }
         }
-        let mut at = 0;
-        while let Some(d) = self.deeds.get(at) {
-            let running_here = self.running && at == self.cursor;
-            if !running_here && closing.contains(&d.slot) {
-                remove_at(&mut self.deeds, at);
+        let mut closing: Vec<Deed<'a>, N> = Vec::new();
+        for &slot in &order {
+            let at = self.deeds.iter().position(|d| d.slot == slot);
+            if let Some(at) = at
+                && let Some(d) = self.deeds.remove_at(at)
+            {
                 if self.running && at < self.cursor {
                     self.cursor -= 1;
+                    self.moved = true;
                 }
-            } else {
-                at += 1;
+                let _ = closing.push(d);
             }
         }
         // 3. close them
-        for &idx in &closing {
-            self.close(idx as usize, tyme, tracer, None);
+        for d in closing {
+            self.close(d, tyme, tracer, None);
         }
         for &idx in &gone {
             self.release_if_idle(idx as usize);
@@ -582,9 +752,7 @@ impl<'a, const N: usize> Sched<'a, N> {
 
     fn find_index(&mut self, name: &str) -> Option<usize> {
         (0..N).find(|&i| {
-            self.slots
-                .get_mut(i)
-                .and_then(|s| s.doer.as_deref_mut())
+            self.doer_at(i)
                 .and_then(|d| d.container())
                 .is_some_and(|c| c.name() == name || c.find(name).is_some())
         })
@@ -647,7 +815,7 @@ impl<const N: usize> Container for Sched<'_, N> {
     }
     fn find(&mut self, name: &str) -> Option<&mut dyn Container> {
         let i = self.find_index(name)?;
-        let c = self.slots.get_mut(i)?.doer.as_deref_mut()?.container()?;
+        let c = self.doer_at(i)?.container()?;
         if c.name() == name {
             return Some(c);
         }
@@ -655,8 +823,7 @@ impl<const N: usize> Container for Sched<'_, N> {
     }
 }
 
-/// `v.remove(i)` element by element: the same result for the few deeds of
-/// a scheduler, without linking `memmove` (about 1.6 KiB on thumbv7m).
+/// `v.remove(i)` element by element (see [`Deeds::remove_at`]).
 fn remove_at<T: Copy, const N: usize>(v: &mut Vec<T, N>, i: usize) -> Option<T> {
     let removed = *v.get(i)?;
     let mut j = i;
@@ -668,25 +835,4 @@ fn remove_at<T: Copy, const N: usize>(v: &mut Vec<T, N>, i: usize) -> Option<T> 
     }
     v.pop();
     Some(removed)
-}
-
-/// `v.insert(i, item)` element by element (see [`remove_at`]).
-fn insert_at<T: Copy, const N: usize>(v: &mut Vec<T, N>, i: usize, item: T) -> Result<(), T> {
-    if i > v.len() {
-        return Err(item);
-    }
-    v.push(item)?;
-    let mut j = v.len() - 1;
-    while j > i {
-        if let Some(&prev) = v.get(j - 1)
-            && let Some(slot) = v.get_mut(j)
-        {
-            *slot = prev;
-        }
-        j -= 1;
-    }
-    if let Some(slot) = v.get_mut(i) {
-        *slot = item;
-    }
-    Ok(())
 }
