@@ -34,10 +34,9 @@ pub trait Container {
     fn set_tock(&mut self, tock: Tock);
     /// True between its enter and its exit: only then can it be extended.
     fn is_live(&self) -> bool;
-    /// True if a doer with this name is in its doers list.
-    fn is_listed(&self, name: &str) -> bool;
     /// hio's `extend`: enters `doers` now, at `tyme`, lists them, and queues
     /// those that did not finish inside enter. See [`Cx::extend`].
+    /// [`Error::Misuse`] on a [`Fixed`] scheduler.
     fn extend_from(
         &mut self,
         tyme: Tyme,
@@ -45,7 +44,8 @@ pub trait Container {
         doers: &mut dyn ExactSizeIterator<Item = &'static mut dyn Doer>,
     ) -> Result<(), Error>;
     /// hio's `remove`: unlists the doers with these names and force closes
-    /// those that have a deed. See [`Cx::remove`].
+    /// those that have a deed. See [`Cx::remove`]. [`Error::Misuse`] on a
+    /// [`Fixed`] scheduler.
     fn remove_named(
         &mut self,
         tyme: Tyme,
@@ -55,6 +55,62 @@ pub trait Container {
     /// A scheduler with this name among its children (recursively) that is
     /// not running right now.
     fn find(&mut self, name: &str) -> Option<&mut dyn Container>;
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for super::Dynamic {}
+    impl Sealed for super::Fixed {}
+}
+
+/// Whether a scheduler's doers list can change while it runs: the last
+/// type parameter of [`Doist`](crate::Doist) and [`DoDoer`](crate::DoDoer),
+/// [`Dynamic`] unless you say otherwise. Sealed: [`Dynamic`] and [`Fixed`]
+/// are the two shapes.
+pub trait Shape: sealed::Sealed {
+    /// True when doers can be extended and removed at run time.
+    const DYNAMIC: bool;
+}
+
+/// hio's behaviour, and the default: doers can be extended into and removed
+/// from the scheduler while it runs ([`Cx::extend`], [`Cx::remove`],
+/// [`Doist::extend`](crate::Doist::extend),
+/// [`Doist::remove`](crate::Doist::remove)).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Dynamic;
+
+/// A tree built before the run that never changes: extending or removing
+/// at run time is [`Error::Misuse`], and the code that would do it is not
+/// linked. For firmware with a tight flash budget: every [`Cx`] can reach
+/// its scheduler's `extend` and `remove`, so with [`Dynamic`] they are
+/// linked whether a doer calls them or not (about 1.5 KiB on thumbv7m).
+/// Everything else (tocks, lookups by name, done flags, the life cycle) is
+/// the same.
+///
+/// ```
+/// use hio::{Cx, DoDoer, Doist, Error, Fixed, Recur, Target, Tock};
+///
+/// let mut grow = hio::Doify::new("grow", |cx: &mut Cx<'_>, _| {
+///     // a Fixed scheduler cannot grow
+///     assert_eq!(cx.remove(Target::Here, &["x"]), Err(Error::Misuse));
+///     Ok(Recur::Done(true))
+/// });
+/// let mut group: DoDoer<'_, 2, (), Fixed> = DoDoer::fixed("group", Tock::ZERO, ());
+/// group.add(&mut grow)?;
+/// let mut doist: Doist<'_, 2, Fixed> = Doist::fixed(Tock::from_millis(10));
+/// doist.add(&mut group)?;
+/// assert!(doist.run(Some(Tock::from_secs(1)))?);
+/// # Ok::<(), Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Fixed;
+
+impl Shape for Dynamic {
+    const DYNAMIC: bool = true;
+}
+
+impl Shape for Fixed {
+    const DYNAMIC: bool = false;
 }
 
 /// One level of the chain of schedulers above a running doer.
@@ -84,40 +140,6 @@ pub struct Cx<'c> {
     pub(crate) tyme: Tyme,
     pub(crate) tracer: Option<&'c dyn Tracer>,
     pub(crate) scope: Option<&'c mut dyn Scope>,
-}
-
-/// A scheduler and the chain above it: what a [`Cx`] points at outside the
-/// hot loop of a pass (which has its own frame type).
-pub(crate) struct Frame<'f> {
-    pub(crate) here: &'f mut dyn Container,
-    pub(crate) up: Option<&'f mut dyn Scope>,
-}
-
-impl Scope for Frame<'_> {
-    fn here(&mut self) -> Option<&mut dyn Container> {
-        Some(&mut *self.here)
-    }
-    fn up(&mut self) -> Option<&mut dyn Scope> {
-        match self.up.as_deref_mut() {
-            Some(u) => Some(u),
-            None => None,
-        }
-    }
-}
-
-impl Scope for Cx<'_> {
-    fn here(&mut self) -> Option<&mut dyn Container> {
-        match self.scope.as_deref_mut() {
-            Some(s) => s.here(),
-            None => None,
-        }
-    }
-    fn up(&mut self) -> Option<&mut dyn Scope> {
-        match self.scope.as_deref_mut() {
-            Some(s) => s.up(),
-            None => None,
-        }
-    }
 }
 
 fn level_has(scope: &mut dyn Scope, name: &str) -> bool {
@@ -187,7 +209,7 @@ impl<'c> Cx<'c> {
 
     /// The scheduler addressed by `target`, if reachable.
     pub fn container(&mut self, target: Target<'_>) -> Option<&mut dyn Container> {
-        locate(self, target)
+        locate(self.scope.as_deref_mut()?, target)
     }
 
     /// hio's `extend`: enters `doers` into the target scheduler now, at the

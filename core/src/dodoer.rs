@@ -1,9 +1,9 @@
 //! Nested scheduling: [`DoDoer`], a doer that runs its own children.
 
-use crate::cx::{Container, Cx, Frame, Scope};
+use crate::cx::{Container, Cx, Dynamic, Fixed, Shape};
 use crate::doer::{Doer, Done, Recur};
 use crate::error::Error;
-use crate::sched::Sched;
+use crate::sched::{Frame, Sched, reborrow};
 use crate::tyme::Tock;
 
 /// What a [`DoDoer`] does besides running its children: its own life-cycle
@@ -83,9 +83,9 @@ impl Hooks for () {}
 ///   own abort and exit, then travels up.
 /// * It never completes inside its own enter, even with no children: it then
 ///   completes on its first recur.
-pub struct DoDoer<'a, const N: usize, H: Hooks = ()> {
+pub struct DoDoer<'a, const N: usize, H: Hooks = (), S: Shape = Dynamic> {
     name: &'static str,
-    sched: Sched<'a, N>,
+    sched: Sched<'a, N, S>,
     always: bool,
     /// hio's own `done` of the DoDoer: the result of its last pass.
     last: bool,
@@ -102,6 +102,21 @@ impl<'a, const N: usize> DoDoer<'a, N, ()> {
 impl<'a, const N: usize, H: Hooks> DoDoer<'a, N, H> {
     /// A DoDoer with hooks of its own.
     pub const fn with_hooks(name: &'static str, tock: Tock, hooks: H) -> Self {
+        Self::shaped(name, tock, hooks)
+    }
+}
+
+impl<'a, const N: usize, H: Hooks> DoDoer<'a, N, H, Fixed> {
+    /// As [`DoDoer::with_hooks`], for children that never change while it
+    /// runs ([`Fixed`]: extend and remove are [`Error::Misuse`] and not
+    /// linked).
+    pub const fn fixed(name: &'static str, tock: Tock, hooks: H) -> Self {
+        Self::shaped(name, tock, hooks)
+    }
+}
+
+impl<'a, const N: usize, H: Hooks, S: Shape> DoDoer<'a, N, H, S> {
+    const fn shaped(name: &'static str, tock: Tock, hooks: H) -> Self {
         DoDoer {
             name,
             sched: Sched::new(name, tock),
@@ -152,14 +167,14 @@ macro_rules! inside {
             $cx.tyme,
             $cx.tracer,
             Some(&mut Frame {
-                here: &mut $sched,
-                up: Some($cx as &mut dyn Scope),
+                sched: &mut $sched,
+                up: reborrow(&mut $cx.scope),
             }),
         )
     };
 }
 
-impl<'a, const N: usize, H: Hooks> Doer for DoDoer<'a, N, H> {
+impl<'a, const N: usize, H: Hooks, S: Shape> Doer for DoDoer<'a, N, H, S> {
     fn name(&self) -> &'static str {
         self.name
     }
@@ -168,14 +183,15 @@ impl<'a, const N: usize, H: Hooks> Doer for DoDoer<'a, N, H> {
         self.last = false;
         let (tyme, tracer) = (cx.tyme, cx.tracer);
         self.hooks.enter(&mut inside!(self.sched, cx))?;
-        self.sched.enter_all(tyme, tracer, Some(cx))?;
+        self.sched
+            .enter_all(tyme, tracer, reborrow(&mut cx.scope))?;
         Ok(Recur::Again(self.sched.tock))
     }
 
     fn recur(&mut self, cx: &mut Cx<'_>) -> Result<Recur, Error> {
         let (tyme, tracer) = (cx.tyme, cx.tracer);
         self.hooks.recur(&mut inside!(self.sched, cx))?;
-        self.last = self.sched.pass(tyme, tracer, Some(cx))?;
+        self.last = self.sched.pass(tyme, tracer, reborrow(&mut cx.scope))?;
         if self.last && !self.always {
             Ok(Recur::Done(true))
         } else {
@@ -197,7 +213,7 @@ impl<'a, const N: usize, H: Hooks> Doer for DoDoer<'a, N, H> {
 
     fn exit(&mut self, cx: &mut Cx<'_>) {
         let (tyme, tracer) = (cx.tyme, cx.tracer);
-        self.sched.exit_all(tyme, tracer, Some(cx));
+        self.sched.exit_all(tyme, tracer, reborrow(&mut cx.scope));
         self.hooks.exit(&mut inside!(self.sched, cx));
     }
 

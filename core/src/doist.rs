@@ -2,7 +2,7 @@
 
 use core::ops::ControlFlow;
 
-use crate::cx::Container;
+use crate::cx::{Container, Dynamic, Fixed, Shape};
 use crate::doer::{Doer, Done};
 use crate::error::Error;
 use crate::sched::Sched;
@@ -46,8 +46,8 @@ use crate::tyme::{Tock, Tyme};
 ///   `spec/SEMANTICS.md` section 7 says, and the error is returned.
 /// * Capacity: adding or extending beyond `N` fails with
 ///   [`Error::Capacity`] before anything is entered.
-pub struct Doist<'a, const N: usize> {
-    sched: Sched<'a, N>,
+pub struct Doist<'a, const N: usize, S: Shape = Dynamic> {
+    sched: Sched<'a, N, S>,
     tyme: Tyme,
     tracer: Option<&'a dyn Tracer>,
     passes: u64,
@@ -226,11 +226,25 @@ impl<C: Clock, W: Wait<C>> Pacer for RealTime<C, W> {
     }
 }
 
-impl<'a, const N: usize> Doist<'a, N> {
+impl<'a, const N: usize> Doist<'a, N, Dynamic> {
     /// A doist at tyme zero that ticks by `tock` (hio's default is
     /// [`DEFAULT_TOCK`](crate::DEFAULT_TOCK), 1/32 s). A zero tock freezes
     /// tyme: only doers that yield a zero tock run again.
     pub const fn new(tock: Tock) -> Self {
+        Self::shaped(tock)
+    }
+}
+
+impl<'a, const N: usize> Doist<'a, N, Fixed> {
+    /// As [`Doist::new`], for a tree that never changes while it runs
+    /// ([`Fixed`]: extend and remove are [`Error::Misuse`] and not linked).
+    pub const fn fixed(tock: Tock) -> Self {
+        Self::shaped(tock)
+    }
+}
+
+impl<'a, const N: usize, S: Shape> Doist<'a, N, S> {
+    const fn shaped(tock: Tock) -> Self {
         Doist {
             sched: Sched::new("doist", tock),
             tyme: Tyme::ZERO,
@@ -360,6 +374,9 @@ impl<'a, const N: usize> Doist<'a, N> {
         I: IntoIterator<Item = &'a mut dyn Doer>,
         I::IntoIter: ExactSizeIterator,
     {
+        if !S::DYNAMIC {
+            return Err(Error::Misuse);
+        }
         if !self.sched.is_live() {
             return Err(Error::NoTarget);
         }

@@ -12,7 +12,9 @@
 
 use heapless::Vec;
 
-use crate::cx::{Container, Cx, Frame, Scope};
+use core::marker::PhantomData;
+
+use crate::cx::{Container, Cx, Scope, Shape};
 use crate::doer::{Doer, Done, Phase, Recur};
 use crate::error::Error;
 use crate::trace::{Event, Tracer};
@@ -84,9 +86,6 @@ impl<'a, const N: usize> Deeds<'a, N> {
     fn iter_mut(&mut self) -> core::slice::IterMut<'_, Deed<'a>> {
         self.as_mut_slice().iter_mut()
     }
-    fn clear(&mut self) {
-        while self.pop().is_some() {}
-    }
     fn push(&mut self, deed: Deed<'a>) -> Result<(), Deed<'a>> {
         match self.items.get_mut(self.len) {
             Some(place) => {
@@ -99,9 +98,15 @@ impl<'a, const N: usize> Deeds<'a, N> {
     }
     fn pop(&mut self) -> Option<Deed<'a>> {
         let last = self.len.checked_sub(1)?;
-        let deed = core::mem::replace(self.items.get_mut(last)?, Deed::EMPTY);
+        let d = self.items.get_mut(last)?;
         self.len = last;
-        Some(deed)
+        // only the doer is taken: the rest stays behind as plain data
+        Some(Deed {
+            retyme: d.retyme,
+            doer: d.doer.take(),
+            count: d.count,
+            slot: d.slot,
+        })
     }
     /// Removes the deed at `i`, shifting the later ones down, by swapping
     /// neighbours: the same result as `Vec::remove` for the few deeds of a
@@ -165,7 +170,7 @@ enum End {
     Abort(Error),
 }
 
-pub(crate) struct Sched<'a, const N: usize> {
+pub(crate) struct Sched<'a, const N: usize, S: Shape> {
     pub(crate) name: &'a str,
     pub(crate) tock: Tock,
     slots: [Slot<'a>; N],
@@ -181,6 +186,7 @@ pub(crate) struct Sched<'a, const N: usize> {
     /// visited, the ones from it on were not.
     split: Option<usize>,
     live: bool,
+    shape: PhantomData<S>,
 }
 
 /// Reports an event if a tracer is attached. The check is inlined into every
@@ -203,14 +209,14 @@ fn emit_to(tracer: &dyn Tracer, tyme: Tyme, doer: &dyn Doer, phase: Phase, count
     });
 }
 
-/// The frame of a pass: the scheduler (concrete, for the loop) and the
-/// chain above it; each step's [`Cx`] points at it.
-struct PassFrame<'f, 'a, const N: usize> {
-    sched: &'f mut Sched<'a, N>,
-    up: Option<&'f mut dyn Scope>,
+/// A scheduler (concrete, for the loop of a pass) and the chain above it:
+/// what a [`Cx`] points at. A pass builds one for all its steps.
+pub(crate) struct Frame<'f, 'a, const N: usize, S: Shape> {
+    pub(crate) sched: &'f mut Sched<'a, N, S>,
+    pub(crate) up: Option<&'f mut dyn Scope>,
 }
 
-impl<const N: usize> Scope for PassFrame<'_, '_, N> {
+impl<const N: usize, S: Shape> Scope for Frame<'_, '_, N, S> {
     fn here(&mut self) -> Option<&mut dyn Container> {
         Some(&mut *self.sched)
     }
@@ -219,14 +225,14 @@ impl<const N: usize> Scope for PassFrame<'_, '_, N> {
     }
 }
 
-fn reborrow<'s>(up: &'s mut Option<&mut dyn Scope>) -> Option<&'s mut dyn Scope> {
+pub(crate) fn reborrow<'s>(up: &'s mut Option<&mut dyn Scope>) -> Option<&'s mut dyn Scope> {
     match up {
         Some(u) => Some(&mut **u),
         None => None,
     }
 }
 
-impl<'a, const N: usize> Sched<'a, N> {
+impl<'a, const N: usize, S: Shape> Sched<'a, N, S> {
     const FITS: () = assert!(
         N <= u16::MAX as usize,
         "a scheduler holds at most 65535 doers"
@@ -246,6 +252,7 @@ impl<'a, const N: usize> Sched<'a, N> {
             moved: false,
             split: None,
             live: false,
+            shape: PhantomData,
         }
     }
 
@@ -367,11 +374,11 @@ impl<'a, const N: usize> Sched<'a, N> {
         }
         emit(tracer, tyme, doer, Phase::Enter, 0);
         let mut frame = Frame {
-            here: self,
+            sched: self,
             up: reborrow(&mut up),
         };
         let r = doer.enter(&mut Cx::new(tyme, tracer, Some(&mut frame)));
-        let result = match r {
+        let outcome = match r {
             Ok(Recur::Again(_)) => {
                 let deed = Deed {
                     retyme: tyme,
@@ -393,26 +400,19 @@ impl<'a, const N: usize> Sched<'a, N> {
             Ok(Recur::Done(v)) => {
                 self.finish(doer, End::Clean, 0, tyme, tracer, reborrow(&mut up));
                 self.write_done(idx, Done::from_bool(v), tracer, doer);
-                self.deactivate(idx);
                 Ok(())
             }
             Err(e) => {
                 self.finish(doer, End::Abort(e), 0, tyme, tracer, reborrow(&mut up));
                 self.write_done(idx, doer.reported_done(), tracer, doer);
-                self.deactivate(idx);
                 Err(e)
             }
         };
         if let Some(s) = self.slots.get_mut(idx) {
             s.doer = Some(doer);
-        }
-        result
-    }
-
-    fn deactivate(&mut self, idx: usize) {
-        if let Some(s) = self.slots.get_mut(idx) {
             s.active = false;
         }
+        outcome
     }
 
     /// Runs the closing hooks of an entry: clean/cease/abort, then exit.
@@ -426,7 +426,7 @@ impl<'a, const N: usize> Sched<'a, N> {
         mut up: Option<&mut dyn Scope>,
     ) {
         let mut frame = Frame {
-            here: self,
+            sched: self,
             up: reborrow(&mut up),
         };
         let mut cx = Cx::new(tyme, tracer, Some(&mut frame));
@@ -455,7 +455,15 @@ impl<'a, const N: usize> Sched<'a, N> {
         tracer: Option<&dyn Tracer>,
         mut up: Option<&mut dyn Scope>,
     ) -> Result<(), Error> {
-        self.deeds.clear();
+        // A stale entry (entered again without an exit): its doers go back
+        // to their slots unclosed, as before deeds held them (hio drops its
+        // old generators the same way), and are entered afresh below.
+        while let Some(deed) = self.deeds.pop() {
+            if let (Some(doer), Some(s)) = (deed.doer, self.slots.get_mut(deed.slot as usize)) {
+                s.doer = Some(doer);
+                s.active = false;
+            }
+        }
         self.split = None;
         self.running = false;
         self.live = true;
@@ -486,7 +494,7 @@ impl<'a, const N: usize> Sched<'a, N> {
         self.running = true;
         self.moved = false;
         // One frame for the whole pass: every step's `Cx` points at it.
-        let mut frame = PassFrame {
+        let mut frame = Frame {
             sched: self,
             up: reborrow(&mut up),
         };
@@ -764,7 +772,7 @@ impl<'a, const N: usize> Sched<'a, N> {
     }
 }
 
-impl<const N: usize> Container for Sched<'_, N> {
+impl<const N: usize, S: Shape> Container for Sched<'_, N, S> {
     fn name(&self) -> &str {
         self.name
     }
@@ -776,9 +784,6 @@ impl<const N: usize> Container for Sched<'_, N> {
     }
     fn is_live(&self) -> bool {
         self.live
-    }
-    fn is_listed(&self, name: &str) -> bool {
-        self.names().any(|n| n == name)
     }
     fn extend_from(
         &mut self,
@@ -803,6 +808,9 @@ impl<const N: usize> Container for Sched<'_, N> {
             }
         }
         impl ExactSizeIterator for Shorten<'_, '_> {}
+        if !S::DYNAMIC {
+            return Err(Error::Misuse);
+        }
         self.extend_with(tyme, tracer, &mut Shorten(doers, core::marker::PhantomData))
     }
     fn remove_named(
@@ -811,6 +819,9 @@ impl<const N: usize> Container for Sched<'_, N> {
         tracer: Option<&dyn Tracer>,
         names: &[&str],
     ) -> Result<usize, Error> {
+        if !S::DYNAMIC {
+            return Err(Error::Misuse);
+        }
         self.remove_names(tyme, tracer, names)
     }
     fn find(&mut self, name: &str) -> Option<&mut dyn Container> {

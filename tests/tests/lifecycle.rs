@@ -14,7 +14,8 @@ use std::cell::{Cell, RefCell};
 use std::pin::Pin;
 
 use hio::{
-    Co, CoDoer, Cx, DoDoer, Doer, Doify, Doist, Done, Error, Hooks, Phase, Recur, Tock, Tyme,
+    Co, CoDoer, Cx, DoDoer, Doer, Doify, Doist, Done, Error, Fixed, Hooks, Phase, Recur, Target,
+    Tock, Tyme,
 };
 
 type Log = RefCell<Vec<String>>;
@@ -365,6 +366,107 @@ fn nested_close_is_parent_cease_children_right_to_left_parent_exit() {
             let r = d.run(Some(Tock::from_secs(1)));
             (r, d.tyme())
         },
+    );
+}
+
+/// Entering again without an exit starts afresh: every listed doer is
+/// entered again (the stale entries are dropped unclosed, as hio drops its
+/// old generators), nothing is lost. Not for coroutine doers: a `CoDoer`
+/// has one entry (its future is spent), as its docs say.
+#[test]
+fn entering_again_without_exit_starts_afresh() {
+    let expected = lines(
+        "0 a enter 0
+         0 b enter 0
+         0 a recur 1
+         0 b recur 1
+         1 a enter 0
+         1 b enter 0
+         1 a recur 1
+         1 b recur 1
+         2 b cease 1
+         2 b exit 1
+         2 a cease 1
+         2 a exit 1",
+    );
+    for k in [Kind::Doer, Kind::Closure] {
+        let log: &'static Log = leak(RefCell::new(Vec::new()));
+        let mut d: Doist<'static, 4> = Doist::new(Tock::from_secs(1));
+        d.add(leaf(k, script("a", 0), log)).unwrap();
+        d.add(leaf(k, script("b", 0), log)).unwrap();
+        d.enter().unwrap();
+        d.recur().unwrap();
+        d.enter().unwrap();
+        d.recur().unwrap();
+        d.exit();
+        assert_eq!(*log.borrow(), expected, "kind {k:?}");
+    }
+}
+
+/// A [`Fixed`] tree runs exactly as a dynamic one (the nested close above,
+/// event for event), and refuses to grow or shrink with `Error::Misuse`.
+#[test]
+fn a_fixed_tree_runs_the_same_and_refuses_extend_and_remove() {
+    for_each_kind(
+        "0 D enter 0
+         0 x enter 0
+         0 y enter 0
+         0 z enter 0
+         0 D recur 1
+         0 x recur 1
+         0 y recur 1
+         0 z recur 1
+         1 z cease 1
+         1 z exit 1
+         1 D cease 1
+         1 y cease 1
+         1 y exit 1
+         1 x cease 1
+         1 x exit 1
+         1 D exit 1",
+        |k, log| {
+            let l: &'static Leaf = leak(Leaf {
+                s: script("D", 0),
+                log,
+                count: Cell::new(0),
+            });
+            let g: &'static mut DoDoer<'static, 8, GroupHooks, Fixed> =
+                leak(DoDoer::fixed("D", Tock::ZERO, GroupHooks(l)));
+            g.add(leaf(k, script("x", 0), log)).unwrap();
+            g.add(leaf(k, script("y", 0), log)).unwrap();
+            let mut d: Doist<'static, 4, Fixed> = Doist::fixed(Tock::from_secs(1));
+            d.add(g).unwrap();
+            d.add(leaf(k, script("z", 0), log)).unwrap();
+            d.enter().unwrap();
+            d.recur().unwrap();
+            let extra = leaf(k, script("w", 0), log);
+            assert_eq!(d.extend([extra]), Err(Error::Misuse));
+            assert_eq!(d.remove(&["z"]), Err(Error::Misuse));
+            assert_eq!(d.names().collect::<Vec<_>>(), ["D", "z"]);
+            d.exit();
+            (Ok(false), d.tyme())
+        },
+    );
+    // from inside a step: the same refusal, through Cx
+    let tried = leak(Cell::new(None));
+    let mut grower = Doify::new("grower", |cx: &mut Cx<'_>, phase| {
+        if phase == Phase::Recur {
+            let w: &'static mut dyn Doer = leak(Doify::new("w", |_, _| Ok(Recur::Done(true))));
+            tried.set(Some((
+                cx.extend(Target::Here, [w]),
+                cx.remove(Target::Root, &["grower"]),
+                cx.set_tock(Target::Root, Tock::from_secs(2)),
+            )));
+            return Ok(Recur::Done(true));
+        }
+        Ok(Recur::NEXT)
+    });
+    let mut d: Doist<'_, 2, Fixed> = Doist::fixed(Tock::from_secs(1));
+    d.add(&mut grower).unwrap();
+    assert_eq!(d.run(Some(Tock::from_secs(5))), Ok(true));
+    assert_eq!(
+        tried.get(),
+        Some((Err(Error::Misuse), Err(Error::Misuse), Ok(())))
     );
 }
 

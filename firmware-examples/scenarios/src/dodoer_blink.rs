@@ -9,7 +9,7 @@
 //! Runs for 2 s of tyme (limit), closes the tree (cease, exit right to
 //! left) and reports.
 
-use hio::{Clock, Cx, DoDoer, Doer, Doify, Doist, Error, Phase, RealTime, Recur, Tock, Wait};
+use hio::{Clock, Cx, DoDoer, Doer, Doify, Doist, Error, Fixed, Phase, RealTime, Recur, Tock, Wait};
 
 struct Heartbeat {
     beats: u32,
@@ -61,8 +61,8 @@ pub fn run<C: Clock, W: Wait<C>>(clock: C, wait: W) -> i32 {
     let mut heartbeat = Heartbeat { beats: 0 };
     let mut red = Doify::new("red", led("red", Tock::from_millis(250)));
     let mut green = Doify::new("green", led("green", Tock::from_millis(375)));
-    let mut leds: DoDoer<'_, 2> = DoDoer::new("leds", Tock::ZERO);
-    let mut doist: Doist<'_, 2> = Doist::new(Tock::from_ratio(1, 32).unwrap_or(hio::DEFAULT_TOCK));
+    let mut leds: DoDoer<'_, 2, (), Fixed> = DoDoer::fixed("leds", Tock::ZERO, ());
+    let mut doist: Doist<'_, 2, Fixed> = Doist::fixed(Tock::from_ratio(1, 32).unwrap_or(hio::DEFAULT_TOCK));
     let built = leds
         .add(&mut red)
         .and_then(|()| leds.add(&mut green))

@@ -25,7 +25,7 @@ use core::cell::{Cell, RefCell};
 use core::ops::ControlFlow;
 
 use embedded_io::{Write, WriteReady};
-use hio::{Clock, Cx, DoDoer, Doer, Doist, Due, Error, Pacer, Recur, Ring, Tock, Tyme, Wait};
+use hio::{Clock, Cx, DoDoer, Doer, Doist, Due, Error, Fixed, Pacer, Recur, Ring, Tock, Tyme, Wait};
 use hio_hal::{EveryPass, IrqUartDoer, Stats, Uart, UartDoer};
 
 /// The line that ends the run (border-free: its first byte occurs once).
@@ -127,6 +127,17 @@ impl Doer for Heartbeat<'_> {
     }
     fn cease(&mut self, _cx: &mut Cx<'_>) {
         defmt::info!("heartbeat ceased after {=u32} beats", self.beats);
+    }
+}
+
+/// Queues a banner for the UART, byte by byte like the echo (a bulk
+/// `Ring::write` would link `memcpy`, about 0.7 KiB, for two short lines).
+/// The ring is empty when the banners go out, so they always fit.
+fn say(tx: &RefCell<Ring<TX>>, text: &[u8]) {
+    if let Ok(mut tx) = tx.try_borrow_mut() {
+        for &b in text {
+            let _ = tx.push(b);
+        }
     }
 }
 
@@ -247,7 +258,7 @@ pub fn run<S: Service, C: Clock, W: Wait<C>>(
     let stop = Cell::new(Stop::Running);
     let echoed = Cell::new(0u32);
 
-    let _ = tx.borrow_mut().write(b"hio uart_echo ready\r\n");
+    say(tx, b"hio uart_echo ready\r\n");
     let mut echo = Echo {
         rx,
         tx,
@@ -265,8 +276,8 @@ pub fn run<S: Service, C: Clock, W: Wait<C>>(
     };
     defmt::info!("uart_echo: start");
     let (result, passes) = {
-        let mut io: DoDoer<'_, 2> = DoDoer::new("io", Tock::ZERO);
-        let mut doist: Doist<'_, 2> = Doist::new(Tock::from_millis(1));
+        let mut io: DoDoer<'_, 2, (), Fixed> = DoDoer::fixed("io", Tock::ZERO, ());
+        let mut doist: Doist<'_, 2, Fixed> = Doist::fixed(Tock::from_millis(1));
         let built = io
             .add(&mut service)
             .and_then(|()| io.add(&mut echo))
@@ -288,7 +299,7 @@ pub fn run<S: Service, C: Clock, W: Wait<C>>(
         Stop::Running => {}
     }
     flush(&mut service, tx);
-    let _ = tx.borrow_mut().write(b"hio uart_echo bye\r\n");
+    say(tx, b"hio uart_echo bye\r\n");
     flush(&mut service, tx);
     let stats = service.stats();
     defmt::info!(
