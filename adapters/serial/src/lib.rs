@@ -95,12 +95,16 @@
 //!   ([`Io`](hio_mio::Io), [`Registered`](hio_mio::Registered)), and the
 //!   mapping of OS errors onto [`hio::IoKind`].
 //! * `serialport` 4, without default features: the settings' enums
-//!   everywhere, and on Unix opening and configuring the tty. Its default
-//!   feature pulls libudev for port enumeration, which we do not use (and
-//!   which is not installed everywhere).
+//!   everywhere, and on Unix opening and configuring the tty (raw mode,
+//!   exclusive access, close-on-exec). Its default feature pulls libudev
+//!   for port enumeration, which we do not use (and which is not installed
+//!   everywhere). It brings `nix` 0.26, `thiserror` and `unescaper`.
 //! * `mio-serial` 5 (Unix): serialport's tty as a non-blocking mio
-//!   `Source`, so the port sits in the runner's poll. It brings `nix` (for
-//!   termios) and `log`, and turns on mio's `os-ext`.
+//!   `Source`, so the port sits in the runner's poll. It brings a second
+//!   `nix` (0.31) and `log`, and turns on mio's `os-ext`. Writing the
+//!   registration ourselves (a `SourceFd` over serialport's fd) would save
+//!   those, at the price of owning the non-blocking tty code; the two
+//!   `nix` versions cost about 5 s of a clean build here.
 //! * `mio` (Unix, no features of its own): `Interest`, for the
 //!   registration; the same mio as hio-mio's.
 //!
