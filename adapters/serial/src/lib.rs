@@ -103,8 +103,7 @@
 //!   `Source`, so the port sits in the runner's poll. It brings a second
 //!   `nix` (0.31) and `log`, and turns on mio's `os-ext`. Writing the
 //!   registration ourselves (a `SourceFd` over serialport's fd) would save
-//!   those, at the price of owning the non-blocking tty code; the two
-//!   `nix` versions cost about 5 s of a clean build here.
+//!   those, at the price of owning the non-blocking tty code.
 //! * `mio` (Unix, no features of its own): `Interest`, for the
 //!   registration; the same mio as hio-mio's.
 //!
