@@ -363,3 +363,96 @@ fn a_hangup_without_reopen_is_state_or_failure() {
         }
     }
 }
+
+/// The other direction under the runner: an application doer streams 1 MiB
+/// through a 64-byte tx ring while a thread starts reading late, so
+/// the pty's buffer fills, writes would block, and tx stays full (back
+/// pressure on the writer); then all 256 byte values come back the other
+/// way through the same runner.
+#[test]
+fn large_transfer_out_under_the_runner_loses_nothing() {
+    const TOTAL: usize = 1 << 20;
+    let pattern = |i: usize| (i.wrapping_mul(7) ^ (i >> 9)) as u8;
+    let (master, _slave, path) = pair();
+    let mut reader = master.try_clone_native().unwrap();
+    reader.set_timeout(Duration::from_secs(10)).unwrap();
+    let receiver = std::thread::spawn(move || {
+        let mut buf = vec![0u8; 4096];
+        let (mut got, mut sum, mut wrong) = (0usize, 0u64, 0usize);
+        // nobody reads for a while: the pty's buffer (a few KiB) fills,
+        // the device's writes would block, and tx stays full
+        std::thread::sleep(Duration::from_millis(200));
+        while got < TOTAL {
+            let n = reader.read(&mut buf).unwrap();
+            for &b in &buf[..n] {
+                wrong += usize::from(b != pattern(got));
+                sum = sum.wrapping_mul(131).wrapping_add(u64::from(b));
+                got += 1;
+            }
+        }
+        // then the 256 values the other way
+        let all: Vec<u8> = (0..=255u8).collect();
+        reader.write_all(&all).unwrap();
+        (got, sum, wrong, reader)
+    });
+
+    let mut runner = Runner::new().unwrap().with_mode(Mode::Ready);
+    let io = runner.io();
+    let port: RefCell<SerialPort<256, 64>> =
+        RefCell::new(SerialPort::with_io(&io, PortConfig::new(&path, 1_000_000)));
+    let mut service = PortDoer::new("port", &port);
+    struct Source<'a> {
+        port: &'a RefCell<SerialPort<256, 64>>,
+        put: usize,
+        full_passes: u64,
+        stop: Stopper,
+    }
+    impl Doer for Source<'_> {
+        fn recur(&mut self, _cx: &mut Cx<'_>) -> Result<Recur, Error> {
+            let mut p = self.port.borrow_mut();
+            if p.tx().is_full() {
+                self.full_passes += 1;
+            }
+            while self.put < TOTAL {
+                let b = (self.put.wrapping_mul(7) ^ (self.put >> 9)) as u8;
+                if p.tx_mut().push(b).is_err() {
+                    break;
+                }
+                self.put += 1;
+            }
+            if p.rx().len() == 256 {
+                self.stop.stop();
+            }
+            Ok(Recur::NEXT)
+        }
+    }
+    let mut source = Source {
+        port: &port,
+        put: 0,
+        full_passes: 0,
+        stop: runner.stopper(),
+    };
+    let mut doist: Doist<'_, 2> = Doist::new(Tock::from_millis(1));
+    doist.add(&mut service).unwrap();
+    doist.add(&mut source).unwrap();
+    let ending = runner.run(&mut doist, Some(Tock::from_secs(120))).unwrap();
+    let (got, sum, wrong, _reader) = receiver.join().unwrap();
+    let expected = (0..TOTAL).fold(0u64, |s, i| {
+        s.wrapping_mul(131).wrapping_add(u64::from(pattern(i)))
+    });
+    eprintln!(
+        "large transfer out: {got} bytes, {} passes found tx full, runner {:?}",
+        source.full_passes,
+        runner.stats()
+    );
+    assert_eq!(ending, Ending::Stopped);
+    assert_eq!((got, wrong), (TOTAL, 0));
+    assert_eq!(sum, expected, "checksum");
+    assert!(
+        source.full_passes > 0,
+        "tx filled up: back pressure was exercised"
+    );
+    assert_eq!(port.borrow().sent(), TOTAL as u64);
+    let back: Vec<u8> = port.borrow().rx().iter().collect();
+    assert_eq!(back, (0..=255u8).collect::<Vec<u8>>(), "256 values in");
+}
