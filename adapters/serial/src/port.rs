@@ -161,6 +161,14 @@ impl<const RX: usize, const TX: usize> SerialPort<RX, TX> {
     pub fn is_waiting(&self) -> bool {
         matches!(self.state, State::Waiting(_))
     }
+    /// When the port will be reopened (the end of its reopen timer), while
+    /// waiting to.
+    pub fn reopen_at(&self) -> Option<Tyme> {
+        match &self.state {
+            State::Waiting(timer) => Some(timer.stop()),
+            _ => None,
+        }
+    }
     /// Why the port is not open (or why it closed last): `None` while it
     /// works. Cleared by a successful open.
     pub fn error(&self) -> Option<PortError> {

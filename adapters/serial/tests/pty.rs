@@ -244,6 +244,11 @@ fn a_vanished_port_is_reopened_at_the_same_path() {
         fn recur(&mut self, cx: &mut Cx<'_>) -> Result<Recur, Error> {
             let mut p = self.port.borrow_mut();
             let e = p.error();
+            if let Some(at) = p.reopen_at() {
+                // the service ran first in this pass: an expired timer
+                // would have been acted on, a new one is one delay ahead
+                assert!(at > cx.tyme() && at.since(cx.tyme()) <= Tock::from_millis(20));
+            }
             if self.seen.last() != Some(&e) {
                 self.seen.push(e);
             }
