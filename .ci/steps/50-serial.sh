@@ -26,6 +26,8 @@ serial_log=$serial_target/serial-qemu.out
 # arrived in its first 2 s, and QEMU's pty backend notices a newly opened
 # pty within about 1 s: start the console at once. The ready banner the
 # firmware sends at boot is lost (nobody has the pty open yet).
+# --until-echoed: exit as soon as every line came back (5 s of silence
+# before that is a failure).
 qemu-system-arm -cpu cortex-m3 -machine lm3s6965evb -nographic -monitor none \
   -serial pty -semihosting-config enable=on,target=native \
   -kernel "$serial_elf" > "$serial_log" 2> "$serial_target"/serial-qemu.err &
@@ -43,7 +45,10 @@ printf 'hello hio\nline two: the quick brown fox\n%s\nlast line, no newline' "$(
 timeout 30 "$serial_console_bin" --port "$serial_pts" --baud 115200 \
   --until-echoed --linger-ms 5000 < "$serial_target"/serial-lines.txt > "$serial_target"/serial-echo.txt
 printf '\n' >> "$serial_target"/serial-lines.txt
-diff -u "$serial_target"/serial-lines.txt "$serial_target"/serial-echo.txt
+# (the boot banner is normally lost; should the console have opened the pty
+# in time to get it, it is not part of the echo)
+grep -v '^hio uart_echo ready$' "$serial_target"/serial-echo.txt \
+  | diff -u "$serial_target"/serial-lines.txt -
 echo "serial-console: every line came back"
 
 # SIGINT ends an interactive session (stdin still open) with status 0

@@ -20,6 +20,21 @@ const CONSOLE: &str = env!("CARGO_BIN_EXE_serial-console");
 /// The test keeps the slave open until the console has opened it: a pty
 /// master with no slave open reports a hang-up.
 fn echo_pty() -> (String, TTYPort, std::thread::JoinHandle<usize>) {
+    peer_pty(Peer::Echo)
+}
+
+/// What the test's end of the pty does with what it reads.
+#[derive(Clone, Copy, PartialEq)]
+enum Peer {
+    /// Echoes it.
+    Echo,
+    /// Sends a banner line first, then echoes.
+    BannerThenEcho,
+    /// Swallows it.
+    Mute,
+}
+
+fn peer_pty(peer: Peer) -> (String, TTYPort, std::thread::JoinHandle<usize>) {
     let (mut master, slave) = TTYPort::pair().unwrap();
     let path = slave.name().unwrap();
     master.set_timeout(Duration::from_secs(1)).unwrap();
@@ -31,7 +46,12 @@ fn echo_pty() -> (String, TTYPort, std::thread::JoinHandle<usize>) {
             match master.read(&mut buf) {
                 Ok(0) => break,
                 Ok(n) => {
-                    master.write_all(&buf[..n]).unwrap();
+                    if peer == Peer::BannerThenEcho && total == 0 {
+                        master.write_all(b"a banner nobody asked for\r\n").unwrap();
+                    }
+                    if peer != Peer::Mute {
+                        master.write_all(&buf[..n]).unwrap();
+                    }
                     total += n;
                     idle = Instant::now();
                 }
@@ -163,4 +183,40 @@ fn a_usage_error_is_2() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--port is required"));
+}
+
+#[test]
+fn until_echoed_skips_other_lines_and_fails_on_a_missing_echo() {
+    for peer in [Peer::BannerThenEcho, Peer::Mute] {
+        let (path, slave, _peer) = peer_pty(peer);
+        let mut child = Command::new(CONSOLE)
+            .args(["--port", &path, "--baud", "9600", "--until-echoed"])
+            .args(["--linger-ms", "500"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(b"one\ntwo\n")
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        drop(slave);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        if peer == Peer::Mute {
+            assert_eq!(out.status.code(), Some(1), "{stderr}");
+            assert!(
+                stderr.contains("2 of 2 lines did not come back"),
+                "{stderr}"
+            );
+            assert_eq!(stdout, "");
+        } else {
+            assert!(out.status.success(), "{stderr}");
+            assert_eq!(stdout, "a banner nobody asked for\none\ntwo\n");
+        }
+    }
 }

@@ -23,16 +23,18 @@
 //!
 //! Exits 0 when stdin ended, every line was sent, and the port stayed
 //! quiet for `--linger-ms` (the echoes drained), or, with
-//! `--until-echoed`, as soon as as many bytes came back as were sent (for
-//! an echoing peer, such as the `uart_echo` firmware); or on SIGINT/SIGTERM;
-//! 1 when the port cannot be opened or hangs up, or with `--until-echoed`
-//! when the port went quiet before the echo was complete, (unless `--reopen-ms`
-//! is given: then it waits for the port to come back); 2 on a usage
-//! error.
+//! `--until-echoed`, as soon as every line sent came back, in order (for
+//! an echoing peer, such as the `uart_echo` firmware; other lines, a
+//! banner, are printed and do not count; use `--eol lf` or `crlf`); or on
+//! SIGINT/SIGTERM. Exits 1 when the port cannot be opened or hangs up
+//! (unless `--reopen-ms` is given: then it waits for the port to come
+//! back), or with `--until-echoed` when the port went quiet before every
+//! echo came; 2 on a usage error.
 
 #[cfg(unix)]
 mod console {
     use std::cell::RefCell;
+    use std::collections::VecDeque;
     use std::io::Write;
     use std::process::ExitCode;
 
@@ -52,7 +54,7 @@ mod console {
         "  --flow none|software|hardware (default none)\n",
         "  --eol crlf|lf|cr    line ending sent after each line (default crlf)\n",
         "  --linger-ms N       after stdin ended: exit once the port was quiet this long (default 1000)\n",
-        "  --until-echoed      after stdin ended: exit once as many bytes came back as were sent\n",
+        "  --until-echoed      after stdin ended: exit once every line sent came back\n",
         "                      (exit 1 if the port stays quiet for --linger-ms before that)\n",
         "  --reopen-ms N       reopen a port that vanished after N ms (default: exit 1)",
     );
@@ -182,8 +184,12 @@ mod console {
         quiet_since: Tyme,
         received: u64,
         stdin_done: bool,
-        /// Stop as soon as as many bytes came back as were sent.
+        /// Stop as soon as every line sent came back.
         until_echoed: bool,
+        /// With `until_echoed`: the lines sent whose echo has not come yet,
+        /// oldest first (other lines that arrive, a banner, are printed and
+        /// do not count).
+        awaited: VecDeque<Vec<u8>>,
         /// With `until_echoed`: the port went quiet before that.
         short: bool,
         sent_lines: u64,
@@ -200,6 +206,11 @@ mod console {
                         return;
                     }
                     port.send(&self.pending);
+                    if self.until_echoed {
+                        let end = self.pending.len().saturating_sub(self.eol.len());
+                        let line = self.pending.get(..end).unwrap_or_default();
+                        self.awaited.push_back(line.to_vec());
+                    }
                     self.pending.clear();
                     self.sent_lines += 1;
                 }
@@ -223,6 +234,9 @@ mod console {
                     Some(Ok(line)) => {
                         let ok = out.write_all(line).and_then(|()| out.write_all(b"\n"));
                         ok.map_err(|e| hio_mio::to_error(&e))?;
+                        if self.awaited.front().is_some_and(|a| a == line) {
+                            self.awaited.pop_front();
+                        }
                         self.got_lines += 1;
                         printed = true;
                     }
@@ -273,7 +287,7 @@ mod console {
                 && port.tx().is_empty();
             if !all_sent {
                 self.quiet_since = cx.tyme();
-            } else if self.until_echoed && port.received() >= port.sent() {
+            } else if self.until_echoed && self.awaited.is_empty() {
                 self.stop.stop();
             } else if cx.tyme().since(self.quiet_since) >= self.linger {
                 self.short = self.until_echoed;
@@ -329,6 +343,7 @@ mod console {
             received: 0,
             stdin_done: false,
             until_echoed: args.until_echoed,
+            awaited: VecDeque::new(),
             short: false,
             sent_lines: 0,
             got_lines: 0,
@@ -350,9 +365,9 @@ mod console {
         );
         match ending {
             Ok(Ending::Stopped) if console.short => Err(format!(
-                "{path}: the echo stopped short: sent {} bytes, received {}",
-                p.sent(),
-                p.received()
+                "{path}: the echo stopped short: {} of {} lines did not come back",
+                console.awaited.len(),
+                console.sent_lines
             )),
             Ok(Ending::Stopped | Ending::Signal | Ending::Done) => Ok(()),
             Ok(Ending::Limit) => Err("stopped by its limit".into()),
