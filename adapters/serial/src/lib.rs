@@ -82,7 +82,8 @@
 //!
 //! ## Platforms
 //!
-//! The device ([`SerialPort`], [`PortDoer`]) is built on Unix: Linux and
+//! OS code lives under `src/sys/<os>/` behind one contract (written at the
+//! top of `src/sys/mod.rs`). The device ([`SerialPort`], [`PortDoer`]) is built on Unix: Linux and
 //! macOS (any Unix that serialport and mio support). On Windows this crate
 //! compiles with its portable part only ([`PortConfig`], [`Settings`],
 //! [`PortError`], [`StdinFeed`]); the Windows serial device will come
@@ -118,11 +119,10 @@
 
 mod config;
 mod console;
-#[cfg(unix)]
-mod port;
+mod sys;
 
 pub use config::{PortConfig, PortError, Settings, serial_kind};
 pub use console::StdinFeed;
-#[cfg(unix)]
-pub use port::{PortDoer, SerialPort};
 pub use serialport;
+#[cfg(unix)]
+pub use sys::{PortDoer, SerialPort};
