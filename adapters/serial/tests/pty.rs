@@ -323,13 +323,16 @@ fn a_vanished_port_is_reopened_at_the_same_path() {
         "{:?}",
         script.seen
     );
-    assert!(
-        script
-            .seen
-            .contains(&Some(PortError::Open(IoKind::NotFound))),
-        "reopen failed while the link dangled: {:?}",
-        script.seen
-    );
+    if cfg!(target_os = "linux") {
+        // Linux removes /dev/pts/N with its pty: the link dangles
+        assert!(
+            script
+                .seen
+                .contains(&Some(PortError::Open(IoKind::NotFound))),
+            "reopen failed while the link dangled: {:?}",
+            script.seen
+        );
+    }
     assert_eq!(script.seen.last(), Some(&None), "open again");
     assert_eq!(port.borrow().opens(), 2);
     assert!(port.borrow().attempts() >= 4, "retried on the timer");
