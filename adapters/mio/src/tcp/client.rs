@@ -4,14 +4,14 @@
 use std::cell::RefCell;
 use std::fmt;
 use std::io;
-use std::net::{Shutdown, SocketAddr};
+use std::net::SocketAddr;
 
 use hio::buf::Ring;
 use hio::{Cx, Doer, Error, IoKind, Recur, Tock, Tyme};
 use mio::Interest;
 use mio::net::TcpStream;
 
-use super::{RxEnd, receive, send};
+use super::stream::Flow;
 use crate::io::{Io, Ready, Registered, to_error};
 
 /// How a [`TcpClient`] connects.
@@ -91,15 +91,10 @@ pub struct TcpClient<const RX: usize = 4096, const TX: usize = 4096> {
     state: State,
     rx: Box<Ring<RX>>,
     tx: Box<Ring<TX>>,
+    flow: Flow,
     cutoff: bool,
-    shut_requested: bool,
-    shut_done: bool,
-    error: Option<Error>,
     attempts: u64,
     connects: u64,
-    received: u64,
-    sent: u64,
-    discarded: u64,
 }
 
 impl<const RX: usize, const TX: usize> fmt::Debug for TcpClient<RX, TX> {
@@ -110,7 +105,7 @@ impl<const RX: usize, const TX: usize> fmt::Debug for TcpClient<RX, TX> {
             .field("rx", &self.rx.len())
             .field("tx", &self.tx.len())
             .field("cutoff", &self.cutoff)
-            .field("error", &self.error)
+            .field("error", &self.flow.error)
             .finish()
     }
 }
@@ -125,15 +120,10 @@ impl<const RX: usize, const TX: usize> TcpClient<RX, TX> {
             state: State::Idle,
             rx: Box::new(Ring::new()),
             tx: Box::new(Ring::new()),
+            flow: Flow::default(),
             cutoff: false,
-            shut_requested: false,
-            shut_done: false,
-            error: None,
             attempts: 0,
             connects: 0,
-            received: 0,
-            sent: 0,
-            discarded: 0,
         }
     }
 
@@ -161,7 +151,7 @@ impl<const RX: usize, const TX: usize> TcpClient<RX, TX> {
     /// The last error: a failed connect (with reconnect on), a reset, a
     /// failed send.
     pub fn error(&self) -> Option<Error> {
-        self.error
+        self.flow.error
     }
     /// The local address of the connection, if any.
     pub fn local_addr(&self) -> Option<SocketAddr> {
@@ -180,16 +170,16 @@ impl<const RX: usize, const TX: usize> TcpClient<RX, TX> {
     }
     /// Bytes received so far (over every connection).
     pub fn received(&self) -> u64 {
-        self.received
+        self.flow.received
     }
     /// Bytes sent so far.
     pub fn sent(&self) -> u64 {
-        self.sent
+        self.flow.sent
     }
     /// Bytes dropped from `tx` because the connection failed before they
     /// could be sent (with the error in [`error`](Self::error)).
     pub fn discarded(&self) -> u64 {
-        self.discarded
+        self.flow.discarded
     }
     /// What arrived, oldest first.
     pub fn rx(&self) -> &Ring<RX> {
@@ -233,8 +223,7 @@ impl<const RX: usize, const TX: usize> TcpClient<RX, TX> {
         self.close();
         self.attempts += 1;
         self.cutoff = false;
-        self.shut_requested = false;
-        self.shut_done = false;
+        self.flow.reset();
         let opened = TcpStream::connect(self.addr)
             .and_then(|s| Registered::new(&self.io, s, Interest::READABLE | Interest::WRITABLE));
         match opened {
@@ -259,12 +248,12 @@ impl<const RX: usize, const TX: usize> TcpClient<RX, TX> {
     /// Half-closes: once `tx` is sent, no more bytes go out (the peer reads
     /// end of stream); receiving goes on until the peer closes too.
     pub fn shutdown_write(&mut self) {
-        self.shut_requested = true;
+        self.flow.shut_requested = true;
     }
 
     /// A connect failed with `e` at `tyme`: retry later, or fail.
     fn failed(&mut self, tyme: Tyme, e: Error) -> Result<(), Error> {
-        self.error = Some(e);
+        self.flow.error = Some(e);
         match self.config.reconnect {
             Some(delay) => {
                 self.state = State::Waiting(tyme + delay);
@@ -277,12 +266,9 @@ impl<const RX: usize, const TX: usize> TcpClient<RX, TX> {
         }
     }
 
-    /// The connection ended (end of stream or error).
-    fn cut(&mut self, tyme: Tyme, e: Option<Error>) {
+    /// The connection ended (end of stream or error, in `flow`).
+    fn cut(&mut self, tyme: Tyme) {
         self.cutoff = true;
-        if e.is_some() {
-            self.error = e;
-        }
         self.io.note_activity();
         self.state = match self.config.reconnect {
             Some(delay) => State::Waiting(tyme + delay),
@@ -319,7 +305,7 @@ impl<const RX: usize, const TX: usize> TcpClient<RX, TX> {
                         self.state = State::Connected(sock);
                     }
                     self.connects += 1;
-                    self.error = None;
+                    self.flow.error = None;
                     self.io.note_activity();
                 }
                 Ok(false) => {
@@ -339,39 +325,11 @@ impl<const RX: usize, const TX: usize> TcpClient<RX, TX> {
         let State::Connected(sock) = &mut self.state else {
             return;
         };
-        let mut ended = None;
-        if !self.shut_done {
-            let (n, err) = send(sock, &mut self.tx);
-            self.sent += n as u64;
-            if n > 0 {
-                self.io.note_activity();
-            }
-            if let Some(e) = err {
-                ended = Some(Some(to_error(&e)));
-            } else if self.shut_requested && self.tx.is_empty() {
-                let _ = sock.get().shutdown(Shutdown::Write);
-                self.shut_done = true;
-            }
+        if self.flow.service(sock, &mut self.rx, &mut self.tx) {
+            self.io.note_activity();
         }
-        if ended.is_none() {
-            let (n, end) = receive(sock, &mut self.rx);
-            self.received += n as u64;
-            if n > 0 {
-                self.io.note_activity();
-            }
-            match end {
-                RxEnd::Open => {}
-                RxEnd::Eof => ended = Some(None),
-                RxEnd::Failed(e) => ended = Some(Some(to_error(&e))),
-            }
-        }
-        if let Some(e) = ended {
-            if e.is_some() {
-                // the peer is gone: what is left in tx cannot reach it
-                self.discarded += self.tx.len() as u64;
-                self.tx.clear();
-            }
-            self.cut(tyme, e);
+        if self.flow.ended() {
+            self.cut(tyme);
         }
     }
 }

@@ -5,14 +5,14 @@
 use std::cell::RefCell;
 use std::fmt;
 use std::io;
-use std::net::{Shutdown, SocketAddr};
+use std::net::SocketAddr;
 
 use hio::buf::Ring;
 use hio::{Cx, Doer, Error, Recur};
 use mio::Interest;
 use mio::net::{TcpListener, TcpStream};
 
-use super::{RxEnd, receive, send};
+use super::stream::Flow;
 use crate::io::{Io, Ready, Registered, to_error};
 
 /// How a [`TcpServer`] accepts.
@@ -76,15 +76,8 @@ pub struct Remote<const RX: usize, const TX: usize> {
     peer: SocketAddr,
     sock: Registered<TcpStream>,
     rings: Box<Rings<RX, TX>>,
-    eof: bool,
-    dead: bool,
-    error: Option<Error>,
-    shut_requested: bool,
-    shut_done: bool,
+    flow: Flow,
     close_requested: bool,
-    received: u64,
-    sent: u64,
-    discarded: u64,
 }
 
 impl<const RX: usize, const TX: usize> fmt::Debug for Remote<RX, TX> {
@@ -94,8 +87,8 @@ impl<const RX: usize, const TX: usize> fmt::Debug for Remote<RX, TX> {
             .field("peer", &self.peer)
             .field("rx", &self.rings.rx.len())
             .field("tx", &self.rings.tx.len())
-            .field("eof", &self.eof)
-            .field("error", &self.error)
+            .field("eof", &self.flow.eof)
+            .field("error", &self.flow.error)
             .finish()
     }
 }
@@ -112,25 +105,25 @@ impl<const RX: usize, const TX: usize> Remote<RX, TX> {
     /// True once the peer finished sending or the connection failed: no
     /// more bytes will arrive (hio's `cutoff`).
     pub fn cutoff(&self) -> bool {
-        self.eof || self.dead
+        self.flow.ended()
     }
     /// The error that ended the connection, if it was not a clean end of
     /// stream.
     pub fn error(&self) -> Option<Error> {
-        self.error
+        self.flow.error
     }
     /// Bytes received from the peer.
     pub fn received(&self) -> u64 {
-        self.received
+        self.flow.received
     }
     /// Bytes sent to the peer.
     pub fn sent(&self) -> u64 {
-        self.sent
+        self.flow.sent
     }
     /// Bytes dropped from `tx` because the peer went away before they could
     /// be sent (or because of [`close`](Self::close)).
     pub fn discarded(&self) -> u64 {
-        self.discarded
+        self.flow.discarded
     }
     /// What arrived, oldest first.
     pub fn rx(&self) -> &Ring<RX> {
@@ -167,7 +160,7 @@ impl<const RX: usize, const TX: usize> Remote<RX, TX> {
     }
     /// Half-closes once `tx` is sent.
     pub fn shutdown_write(&mut self) {
-        self.shut_requested = true;
+        self.flow.shut_requested = true;
     }
     /// Closes at the next service, dropping what `tx` still holds (counted
     /// in [`discarded`](Self::discarded)).
@@ -177,46 +170,9 @@ impl<const RX: usize, const TX: usize> Remote<RX, TX> {
 
     /// Sends, then receives. Returns whether anything moved.
     fn service(&mut self) -> bool {
-        let mut moved = false;
-        if !self.dead && !self.shut_done {
-            let (n, err) = send(&mut self.sock, &mut self.rings.tx);
-            self.sent += n as u64;
-            moved |= n > 0;
-            if let Some(e) = err {
-                self.fail(&e);
-                moved = true;
-            } else if self.shut_requested && self.rings.tx.is_empty() {
-                let _ = self.sock.get().shutdown(Shutdown::Write);
-                self.shut_done = true;
-            }
-        }
-        if !self.dead && !self.eof {
-            let (n, end) = receive(&mut self.sock, &mut self.rings.rx);
-            self.received += n as u64;
-            moved |= n > 0;
-            match end {
-                RxEnd::Open => {}
-                RxEnd::Eof => {
-                    self.eof = true;
-                    moved = true;
-                }
-                RxEnd::Failed(e) => {
-                    self.fail(&e);
-                    moved = true;
-                }
-            }
-        }
-        if self.dead && !self.rings.tx.is_empty() {
-            // the peer is gone; the application may still be writing
-            self.discarded += self.rings.tx.len() as u64;
-            self.rings.tx.clear();
-        }
-        moved
-    }
-
-    fn fail(&mut self, e: &io::Error) {
-        self.dead = true;
-        self.error = Some(to_error(e));
+        let rings = &mut *self.rings;
+        self.flow
+            .service(&mut self.sock, &mut rings.rx, &mut rings.tx)
     }
 
     fn finished(&self) -> bool {
@@ -562,15 +518,8 @@ impl<const RX: usize, const TX: usize> TcpServer<RX, TX> {
             peer,
             sock,
             rings,
-            eof: false,
-            dead: false,
-            error: None,
-            shut_requested: false,
-            shut_done: false,
+            flow: Flow::default(),
             close_requested: false,
-            received: 0,
-            sent: 0,
-            discarded: 0,
         });
         self.count += 1;
     }
@@ -580,7 +529,7 @@ impl<const RX: usize, const TX: usize> TcpServer<RX, TX> {
             return;
         };
         if let Some(remote) = slot.remote.take() {
-            if let Some(e) = remote.error {
+            if let Some(e) = remote.flow.error {
                 self.remote_errors += 1;
                 self.last_remote_error = Some(e);
             }
