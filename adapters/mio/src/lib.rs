@@ -137,10 +137,18 @@ mod io;
 mod runner;
 mod sys;
 mod tcp;
+#[cfg(feature = "tls")]
+mod tls;
 
 pub use io::{Io, Ready, Registered, io_kind, to_error};
 pub use runner::{Ending, Mode, MonoClock, Runner, Stats, Stopper};
+/// The rustls this crate was built with (feature `tls`), for its
+/// certificate and configuration types.
+#[cfg(feature = "tls")]
+pub use rustls;
 pub use tcp::{
     ClientConfig, ClientDoer, EchoServerDoer, Remote, RemoteId, ServerConfig, ServerDoer,
     TcpClient, TcpServer,
 };
+#[cfg(feature = "tls")]
+pub use tls::{TlsClient, TlsServer};

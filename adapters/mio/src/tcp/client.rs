@@ -11,7 +11,7 @@ use hio::{Cx, Doer, Error, IoKind, Recur, Tock, Tyme};
 use mio::Interest;
 use mio::net::TcpStream;
 
-use super::stream::Flow;
+use super::stream::{Flow, Link};
 use crate::io::{Io, Ready, Registered, to_error};
 
 /// How a [`TcpClient`] connects.
@@ -47,8 +47,9 @@ enum State {
     Idle,
     /// A non-blocking connect is in progress since this tyme.
     Connecting(Registered<TcpStream>, Tyme),
-    /// Connected.
-    Connected(Registered<TcpStream>),
+    /// Connected (TCP; with TLS, handshaking until the session says it is
+    /// done), after a connect started at this tyme.
+    Connected(Link, Tyme),
     /// Waiting to reconnect at this tyme.
     Waiting(Tyme),
 }
@@ -95,6 +96,8 @@ pub struct TcpClient<const RX: usize = 4096, const TX: usize = 4096> {
     cutoff: bool,
     attempts: u64,
     connects: u64,
+    #[cfg(feature = "tls")]
+    tls: Option<crate::TlsClient>,
 }
 
 impl<const RX: usize, const TX: usize> fmt::Debug for TcpClient<RX, TX> {
@@ -124,7 +127,43 @@ impl<const RX: usize, const TX: usize> TcpClient<RX, TX> {
             cutoff: false,
             attempts: 0,
             connects: 0,
+            #[cfg(feature = "tls")]
+            tls: None,
         }
+    }
+
+    /// Speaks TLS over every connection from now on (feature `tls`): the
+    /// rings carry plaintext, [`connected`](Self::connected) waits for the
+    /// handshake, and [`ClientConfig::connect_timeout`] covers it too.
+    /// A failed handshake is a failed connect (see
+    /// [`service`](Self::service)) with the reason in
+    /// [`tls_error`](Self::tls_error).
+    #[cfg(feature = "tls")]
+    #[must_use]
+    pub fn with_tls(mut self, tls: crate::TlsClient) -> Self {
+        self.tls = Some(tls);
+        self
+    }
+
+    /// The TLS settings, if the client speaks TLS.
+    #[cfg(feature = "tls")]
+    pub fn tls(&self) -> Option<&crate::TlsClient> {
+        self.tls.as_ref()
+    }
+
+    /// The TLS error of the last connection or handshake (a certificate
+    /// the client does not trust or that names another server, a protocol
+    /// error, the peer's alert), if that is how it ended; its
+    /// [`error`](Self::error) is then `Io(InvalidData)`.
+    #[cfg(feature = "tls")]
+    pub fn tls_error(&self) -> Option<&rustls::Error> {
+        self.flow.tls_error.as_ref()
+    }
+
+    /// True while TCP is connected and the TLS handshake is not done yet.
+    #[cfg(feature = "tls")]
+    pub fn handshaking(&self) -> bool {
+        matches!(&self.state, State::Connected(l, _) if l.handshaking())
     }
 
     /// The server address.
@@ -135,9 +174,10 @@ impl<const RX: usize, const TX: usize> TcpClient<RX, TX> {
     pub fn config(&self) -> ClientConfig {
         self.config
     }
-    /// True while connected (and not cut off).
+    /// True while connected (and not cut off); with TLS, once the
+    /// handshake is done.
     pub fn connected(&self) -> bool {
-        matches!(self.state, State::Connected(_))
+        matches!(&self.state, State::Connected(l, _) if !l.handshaking())
     }
     /// True while a connect is in progress.
     pub fn connecting(&self) -> bool {
@@ -156,7 +196,8 @@ impl<const RX: usize, const TX: usize> TcpClient<RX, TX> {
     /// The local address of the connection, if any.
     pub fn local_addr(&self) -> Option<SocketAddr> {
         match &self.state {
-            State::Connected(s) | State::Connecting(s, _) => s.get().local_addr().ok(),
+            State::Connected(l, _) => l.sock.get().local_addr().ok(),
+            State::Connecting(s, _) => s.get().local_addr().ok(),
             _ => None,
         }
     }
@@ -283,7 +324,10 @@ impl<const RX: usize, const TX: usize> TcpClient<RX, TX> {
     /// # Errors
     ///
     /// Without reconnect: a connect that failed or timed out
-    /// (`Io(ConnectionRefused)`, `Io(TimedOut)`, ...). A connection that
+    /// (`Io(ConnectionRefused)`, `Io(TimedOut)`, ...); with TLS also a
+    /// handshake that failed (`Io(InvalidData)` with the reason in
+    /// `tls_error`, `Io(ConnectionAborted)` when the peer closed during
+    /// it) or did not finish within the connect timeout. A connection that
     /// ended is not an error here: see [`cutoff`](Self::cutoff) and
     /// [`error`](Self::error).
     pub fn service(&mut self, tyme: Tyme) -> Result<(), Error> {
@@ -299,11 +343,15 @@ impl<const RX: usize, const TX: usize> TcpClient<RX, TX> {
                     if self.config.nodelay {
                         let _ = sock.get().set_nodelay(true);
                     }
-                    if let State::Connecting(sock, _) =
-                        core::mem::replace(&mut self.state, State::Idle)
-                    {
-                        self.state = State::Connected(sock);
-                    }
+                    let link = match core::mem::replace(&mut self.state, State::Idle) {
+                        State::Connecting(sock, _) => self.link(sock),
+                        _ => return Ok(()),
+                    };
+                    let link = match link {
+                        Ok(link) => link,
+                        Err(e) => return self.failed(tyme, e),
+                    };
+                    self.state = State::Connected(link, since);
                     self.connects += 1;
                     self.flow.error = None;
                     self.io.note_activity();
@@ -317,20 +365,52 @@ impl<const RX: usize, const TX: usize> TcpClient<RX, TX> {
                 Err(e) => return self.failed(tyme, to_error(&e)),
             }
         }
-        self.transfer(tyme);
-        Ok(())
+        self.transfer(tyme)
     }
 
-    fn transfer(&mut self, tyme: Tyme) {
-        let State::Connected(sock) = &mut self.state else {
-            return;
+    /// The connection over a socket whose connect completed: plain, or
+    /// with a new TLS session.
+    fn link(&mut self, sock: Registered<TcpStream>) -> Result<Link, Error> {
+        #[cfg(feature = "tls")]
+        if let Some(tls) = &self.tls {
+            self.flow.tls_error = None;
+            return match tls.session() {
+                Ok(session) => Ok(Link {
+                    sock,
+                    tls: Some(Box::new(session)),
+                }),
+                Err(e) => {
+                    self.flow.tls_error = Some(e);
+                    Err(Error::Io(IoKind::InvalidInput))
+                }
+            };
+        }
+        Ok(Link::plain(sock))
+    }
+
+    fn transfer(&mut self, tyme: Tyme) -> Result<(), Error> {
+        let State::Connected(link, since) = &mut self.state else {
+            return Ok(());
         };
-        if self.flow.service(sock, &mut self.rx, &mut self.tx) {
+        let since = *since;
+        if self.flow.service(link, &mut self.rx, &mut self.tx) {
             self.io.note_activity();
+        }
+        let handshaking = link.handshaking();
+        if handshaking && self.flow.dead {
+            // a handshake that failed is a connect that failed
+            let e = self
+                .flow
+                .error
+                .unwrap_or(Error::Io(IoKind::ConnectionAborted));
+            return self.failed(tyme, e);
         }
         if self.flow.ended() {
             self.cut(tyme);
+        } else if handshaking && tyme.since(since) >= self.config.connect_timeout {
+            return self.failed(tyme, Error::Io(IoKind::TimedOut));
         }
+        Ok(())
     }
 }
 

@@ -12,7 +12,7 @@ use hio::{Cx, Doer, Error, Recur};
 use mio::Interest;
 use mio::net::{TcpListener, TcpStream};
 
-use super::stream::Flow;
+use super::stream::{Flow, Link};
 use crate::io::{Io, Ready, Registered, to_error};
 
 /// How a [`TcpServer`] accepts.
@@ -74,7 +74,7 @@ impl fmt::Display for RemoteId {
 pub struct Remote<const RX: usize, const TX: usize> {
     id: RemoteId,
     peer: SocketAddr,
-    sock: Registered<TcpStream>,
+    link: Link,
     rings: Box<Rings<RX, TX>>,
     flow: Flow,
     close_requested: bool,
@@ -112,7 +112,20 @@ impl<const RX: usize, const TX: usize> Remote<RX, TX> {
     pub fn error(&self) -> Option<Error> {
         self.flow.error
     }
-    /// Bytes received from the peer.
+    /// The TLS error that ended the connection (a handshake that failed,
+    /// bytes that are not TLS, the peer's alert), if that is how it ended;
+    /// its [`error`](Self::error) is then `Io(InvalidData)`.
+    #[cfg(feature = "tls")]
+    pub fn tls_error(&self) -> Option<&rustls::Error> {
+        self.flow.tls_error.as_ref()
+    }
+    /// True while the TLS handshake is in progress (its rings stay empty
+    /// until it is done).
+    #[cfg(feature = "tls")]
+    pub fn handshaking(&self) -> bool {
+        self.link.handshaking()
+    }
+    /// Bytes received from the peer (plaintext, with TLS).
     pub fn received(&self) -> u64 {
         self.flow.received
     }
@@ -149,7 +162,7 @@ impl<const RX: usize, const TX: usize> Remote<RX, TX> {
     pub fn send(&mut self, data: &[u8]) -> usize {
         let n = self.rings.tx.write(data);
         if n > 0 {
-            self.sock.io().note_activity();
+            self.link.sock.io().note_activity();
         }
         n
     }
@@ -172,7 +185,7 @@ impl<const RX: usize, const TX: usize> Remote<RX, TX> {
     fn service(&mut self) -> bool {
         let rings = &mut *self.rings;
         self.flow
-            .service(&mut self.sock, &mut rings.rx, &mut rings.tx)
+            .service(&mut self.link, &mut rings.rx, &mut rings.tx)
     }
 
     fn finished(&self) -> bool {
@@ -251,6 +264,10 @@ pub struct TcpServer<const RX: usize = 4096, const TX: usize = 4096> {
     last_accept_error: Option<Error>,
     remote_errors: u64,
     last_remote_error: Option<Error>,
+    #[cfg(feature = "tls")]
+    tls: Option<crate::TlsServer>,
+    #[cfg(feature = "tls")]
+    last_tls_error: Option<rustls::Error>,
 }
 
 impl<const RX: usize, const TX: usize> fmt::Debug for TcpServer<RX, TX> {
@@ -290,9 +307,39 @@ impl<const RX: usize, const TX: usize> TcpServer<RX, TX> {
             last_accept_error: None,
             remote_errors: 0,
             last_remote_error: None,
+            #[cfg(feature = "tls")]
+            tls: None,
+            #[cfg(feature = "tls")]
+            last_tls_error: None,
         };
         server.reopen()?;
         Ok(server)
+    }
+
+    /// Speaks TLS with every remote accepted from now on (feature `tls`):
+    /// their rings carry plaintext. A remote whose handshake fails or
+    /// whose peer sends something that is not TLS ends with
+    /// `Io(InvalidData)` (the reason in [`Remote::tls_error`] and
+    /// [`last_tls_error`](Self::last_tls_error)), is counted in
+    /// [`remote_errors`](Self::remote_errors) and removed; the others are
+    /// not disturbed.
+    #[cfg(feature = "tls")]
+    #[must_use]
+    pub fn with_tls(mut self, tls: crate::TlsServer) -> Self {
+        self.tls = Some(tls);
+        self
+    }
+
+    /// The TLS settings, if the server speaks TLS.
+    #[cfg(feature = "tls")]
+    pub fn tls(&self) -> Option<&crate::TlsServer> {
+        self.tls.as_ref()
+    }
+
+    /// The TLS error of the last remote removed after one.
+    #[cfg(feature = "tls")]
+    pub fn last_tls_error(&self) -> Option<&rustls::Error> {
+        self.last_tls_error.as_ref()
     }
 
     /// Listens again (after [`close`](Self::close)) on the address it was
@@ -458,10 +505,16 @@ impl<const RX: usize, const TX: usize> TcpServer<RX, TX> {
                     }
                     match Registered::new(&self.io, stream, Interest::READABLE | Interest::WRITABLE)
                     {
-                        Ok(sock) => {
-                            self.insert(sock, peer);
-                            self.accepted += 1;
-                        }
+                        Ok(sock) => match self.link(sock) {
+                            Ok(link) => {
+                                self.insert(link, peer);
+                                self.accepted += 1;
+                            }
+                            Err(e) => {
+                                self.accept_errors += 1;
+                                self.last_accept_error = Some(e);
+                            }
+                        },
                         Err(e) => self.accept_failed(&e),
                     }
                 }
@@ -484,7 +537,26 @@ impl<const RX: usize, const TX: usize> TcpServer<RX, TX> {
         self.last_accept_error = Some(to_error(e));
     }
 
-    fn insert(&mut self, sock: Registered<TcpStream>, peer: SocketAddr) {
+    /// The connection over an accepted socket: plain, or with a new TLS
+    /// session.
+    fn link(&mut self, sock: Registered<TcpStream>) -> Result<Link, Error> {
+        #[cfg(feature = "tls")]
+        if let Some(tls) = &self.tls {
+            return match tls.session() {
+                Ok(session) => Ok(Link {
+                    sock,
+                    tls: Some(Box::new(session)),
+                }),
+                Err(e) => {
+                    self.last_tls_error = Some(e);
+                    Err(Error::Io(hio::IoKind::InvalidInput))
+                }
+            };
+        }
+        Ok(Link::plain(sock))
+    }
+
+    fn insert(&mut self, link: Link, peer: SocketAddr) {
         let index = match self.free.pop() {
             Some(i) => i,
             None => {
@@ -516,7 +588,7 @@ impl<const RX: usize, const TX: usize> TcpServer<RX, TX> {
         slot.remote = Some(Remote {
             id,
             peer,
-            sock,
+            link,
             rings,
             flow: Flow::default(),
             close_requested: false,
@@ -532,6 +604,10 @@ impl<const RX: usize, const TX: usize> TcpServer<RX, TX> {
             if let Some(e) = remote.flow.error {
                 self.remote_errors += 1;
                 self.last_remote_error = Some(e);
+            }
+            #[cfg(feature = "tls")]
+            if let Some(e) = &remote.flow.tls_error {
+                self.last_tls_error = Some(e.clone());
             }
             if self.spare.len() < SPARE_RINGS {
                 self.spare.push(remote.rings);

@@ -1,7 +1,9 @@
 //! The one stream service shared by [`TcpClient`](super::TcpClient) and
 //! every [`Remote`](super::Remote) of a [`TcpServer`](super::TcpServer):
 //! moves bytes between a connected socket and a connection's rx/tx rings,
-//! notices the peer's end of stream or a failure, and half-closes.
+//! notices the peer's end of stream or a failure, and half-closes. With
+//! the `tls` feature a connection may carry a TLS session
+//! ([`crate::tls`]) that the same service drives instead.
 
 use std::io::{self, Read, Write};
 use std::net::Shutdown;
@@ -35,6 +37,49 @@ pub(crate) struct Flow {
     pub(crate) sent: u64,
     /// Bytes dropped from `tx` because the peer went away.
     pub(crate) discarded: u64,
+    /// The TLS error that ended the connection (its `error` is then
+    /// `Io(InvalidData)`).
+    #[cfg(feature = "tls")]
+    pub(crate) tls_error: Option<rustls::Error>,
+}
+
+/// A connected socket, and its TLS session if it has one.
+#[derive(Debug)]
+pub(crate) struct Link {
+    pub(crate) sock: Registered<TcpStream>,
+    #[cfg(feature = "tls")]
+    pub(crate) tls: Option<Box<crate::tls::Session>>,
+}
+
+impl Link {
+    /// A plain connection.
+    pub(crate) fn plain(sock: Registered<TcpStream>) -> Self {
+        Link {
+            sock,
+            #[cfg(feature = "tls")]
+            tls: None,
+        }
+    }
+
+    /// True while a TLS handshake is in progress (never without TLS).
+    pub(crate) fn handshaking(&self) -> bool {
+        #[cfg(feature = "tls")]
+        if let Some(s) = &self.tls {
+            return s.handshaking();
+        }
+        false
+    }
+}
+
+/// Dropping a TLS link says goodbye: close_notify (or the alert of a failed
+/// handshake) gets one non-blocking try before the socket closes.
+#[cfg(feature = "tls")]
+impl Drop for Link {
+    fn drop(&mut self) {
+        if let Some(s) = &mut self.tls {
+            s.close(&mut self.sock);
+        }
+    }
 }
 
 impl Flow {
@@ -59,10 +104,15 @@ impl Flow {
     /// moved or changed. Work is bounded by `RX + TX` bytes.
     pub(crate) fn service<const RX: usize, const TX: usize>(
         &mut self,
-        sock: &mut Registered<TcpStream>,
+        link: &mut Link,
         rx: &mut Ring<RX>,
         tx: &mut Ring<TX>,
     ) -> bool {
+        #[cfg(feature = "tls")]
+        if let Some(session) = &mut link.tls {
+            return session.service(self, &mut link.sock, rx, tx);
+        }
+        let sock = &mut link.sock;
         let mut moved = false;
         if !self.dead && !self.shut_done {
             let (n, err) = send(sock, tx);
