@@ -156,10 +156,12 @@
 //! # fn main() {}
 //! ```
 //!
-//! The feature's cost is build time: a clean debug build of this crate
-//! took 7.2 s without it and 13.9 s with it (`cargo build -p hio-mio`,
-//! this project's 2-core machine, other builds running beside it), the
-//! difference being `ring`'s C and assembly and rustls itself.
+//! The feature's cost is build time. A clean debug build of this crate
+//! with its dependencies (`cargo build -p hio-mio`, this project's 2-core
+//! machine) took 7.2 s without it and 13.9 s with it on a quiet machine;
+//! in CPU time, 6.5 s without and 20.6 s with it (measured with other
+//! builds running, when the wall times were 7.7 s and 39.8 s). The
+//! difference is `ring`'s C and assembly, rustls and webpki.
 //!
 //! ## Example: an echo server and a client in one tree, on loopback
 //!

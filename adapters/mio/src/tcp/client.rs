@@ -209,11 +209,12 @@ impl<const RX: usize, const TX: usize> TcpClient<RX, TX> {
     pub fn connects(&self) -> u64 {
         self.connects
     }
-    /// Bytes received so far (over every connection).
+    /// Bytes received so far (over every connection; plaintext with TLS).
     pub fn received(&self) -> u64 {
         self.flow.received
     }
-    /// Bytes sent so far.
+    /// Bytes sent so far (with TLS: plaintext handed to the session, which
+    /// encrypts and sends it in the same service unless the socket is full).
     pub fn sent(&self) -> u64 {
         self.flow.sent
     }
