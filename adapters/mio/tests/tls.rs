@@ -1,8 +1,9 @@
 //! TLS on loopback (feature `tls`), with a CA and certificates made here by
 //! rcgen: echo through [`EchoServerDoer`] with byte checks (small and a few
 //! MiB), a client that rejects a certificate for another name or from an
-//! untrusted CA, garbage sent to the TLS port, and peers that close in the
-//! middle of the handshake.
+//! untrusted CA, garbage sent to the TLS port, peers that close in the
+//! middle of the handshake, a stalled reader (back pressure through TLS),
+//! and close_notify when a client closes.
 //!
 //! Every blocking socket has a timeout and every run a limit, so a failure
 //! ends the test instead of hanging it.
@@ -380,4 +381,75 @@ fn a_server_whose_key_does_not_match_is_a_setup_error() {
     let b = Pki::new(&["localhost"]);
     assert!(TlsServer::new(a.chain.clone(), b.key.clone_key()).is_err());
     assert!(TlsClient::new(RootCertStore::empty(), "not a name!").is_err());
+}
+
+/// Sends a greeting, and once it came back closes its client at once
+/// (no half-close first); stops the run when the server removed the remote.
+struct HelloClose<'a> {
+    client: &'a RefCell<TcpClient>,
+    server: &'a RefCell<TcpServer>,
+    sent: bool,
+    closed: bool,
+    stop: Stopper,
+}
+
+impl Doer for HelloClose<'_> {
+    fn recur(&mut self, _cx: &mut Cx<'_>) -> Result<Recur, Error> {
+        let mut c = self.client.try_borrow_mut().map_err(|_| Error::Misuse)?;
+        if c.connected() && !self.sent {
+            self.sent = c.send(b"hello") == 5;
+        }
+        if !self.closed && c.rx().len() == 5 {
+            c.close();
+            self.closed = true;
+        }
+        let s = self.server.try_borrow().map_err(|_| Error::Misuse)?;
+        if self.closed && s.removed() == 1 {
+            self.stop.stop();
+        }
+        Ok(Recur::NEXT)
+    }
+}
+
+#[test]
+fn closing_a_tls_client_sends_close_notify() {
+    // the remote sees a clean end (close_notify), not a TCP end without it
+    // (which would be Io(ConnectionAborted))
+    let pki = Pki::new(&["localhost"]);
+    let mut runner = Runner::new().unwrap().with_mode(Mode::Ready);
+    let io = runner.io();
+    let server: RefCell<TcpServer> = RefCell::new(
+        TcpServer::bind(&io, any_port(), ServerConfig::default())
+            .unwrap()
+            .with_tls(pki.server()),
+    );
+    let addr = server.borrow().local_addr();
+    let client: RefCell<TcpClient> = RefCell::new(
+        TcpClient::new(&io, addr, ClientConfig::default()).with_tls(pki.client("localhost")),
+    );
+    let mut serve = ServerDoer::new("server", &server);
+    let mut echo = EchoServerDoer::new("echo", &server);
+    let mut connect = ClientDoer::new("client", &client);
+    let mut hello = HelloClose {
+        client: &client,
+        server: &server,
+        sent: false,
+        closed: false,
+        stop: runner.stopper(),
+    };
+    let mut doist: Doist<'_, 4> = Doist::new(Tock::from_millis(10));
+    doist.add(&mut serve).unwrap();
+    doist.add(&mut echo).unwrap();
+    doist.add(&mut connect).unwrap();
+    doist.add(&mut hello).unwrap();
+    let end = runner.run(&mut doist, Some(Tock::from_secs(10)));
+    drop(doist);
+    assert_eq!(end, Ok(Ending::Stopped));
+    let s = server.borrow();
+    assert_eq!(
+        (s.removed(), s.remote_errors()),
+        (1, 0),
+        "{:?}",
+        s.last_remote_error()
+    );
 }
