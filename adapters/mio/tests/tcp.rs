@@ -328,8 +328,15 @@ fn a_slow_reader_gets_back_pressure_and_every_byte() {
     // another. The server's tx ring fills, then its rx ring, then it stops
     // reading from that client; the kernel buffers fill and the writer
     // blocks. Nothing is lost: the checksums match.
+    //
+    // The reader starts only once the server was seen with both rings full
+    // (or after 20 s, and then the test fails): a reader slowed by sleeps
+    // alone kept up with a server slowed by a loaded machine, and the
+    // rings were not always seen full.
     const TOTAL: u64 = 8 << 20;
-    let client = |addr| {
+    let full = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let seen_full = std::sync::Arc::clone(&full);
+    let client = move |addr| {
         let s = connect(addr);
         let mut w = s.try_clone().unwrap();
         let writer = thread::spawn(move || {
@@ -354,6 +361,12 @@ fn a_slow_reader_gets_back_pressure_and_every_byte() {
         let mut bad = 0u64;
         let mut buf = vec![0u8; 4096];
         let mut chunks = 0u32;
+        let waiting = Instant::now();
+        while !seen_full.load(std::sync::atomic::Ordering::SeqCst)
+            && waiting.elapsed() < Duration::from_secs(20)
+        {
+            thread::sleep(Duration::from_millis(1));
+        }
         loop {
             let n = r.read(&mut buf).unwrap();
             if n == 0 {
@@ -377,7 +390,12 @@ fn a_slow_reader_gets_back_pressure_and_every_byte() {
         Mode::Ready,
         Tock::from_secs(60),
         client,
-        |s| s.removed() == 1,
+        |s| {
+            if s.remotes().any(|r| r.rx().is_full() && r.tx().is_full()) {
+                full.store(true, std::sync::atomic::Ordering::SeqCst);
+            }
+            s.removed() == 1
+        },
     );
     println!(
         "slow reader: 8 MiB echoed in {:?}; server rx ring was full: {}, tx ring full: {}",

@@ -4,14 +4,14 @@
 use std::cell::RefCell;
 use std::fmt;
 use std::io;
-use std::net::{Shutdown, SocketAddr};
+use std::net::SocketAddr;
 
 use hio::buf::Ring;
 use hio::{Cx, Doer, Error, IoKind, Recur, Tock, Tyme};
 use mio::Interest;
 use mio::net::TcpStream;
 
-use super::{RxEnd, receive, send};
+use super::stream::{Flow, Link};
 use crate::io::{Io, Ready, Registered, to_error};
 
 /// How a [`TcpClient`] connects.
@@ -47,8 +47,9 @@ enum State {
     Idle,
     /// A non-blocking connect is in progress since this tyme.
     Connecting(Registered<TcpStream>, Tyme),
-    /// Connected.
-    Connected(Registered<TcpStream>),
+    /// Connected (TCP; with TLS, handshaking until the session says it is
+    /// done), after a connect started at this tyme.
+    Connected(Link, Tyme),
     /// Waiting to reconnect at this tyme.
     Waiting(Tyme),
 }
@@ -91,15 +92,12 @@ pub struct TcpClient<const RX: usize = 4096, const TX: usize = 4096> {
     state: State,
     rx: Box<Ring<RX>>,
     tx: Box<Ring<TX>>,
+    flow: Flow,
     cutoff: bool,
-    shut_requested: bool,
-    shut_done: bool,
-    error: Option<Error>,
     attempts: u64,
     connects: u64,
-    received: u64,
-    sent: u64,
-    discarded: u64,
+    #[cfg(feature = "tls")]
+    tls: Option<crate::TlsClient>,
 }
 
 impl<const RX: usize, const TX: usize> fmt::Debug for TcpClient<RX, TX> {
@@ -110,7 +108,7 @@ impl<const RX: usize, const TX: usize> fmt::Debug for TcpClient<RX, TX> {
             .field("rx", &self.rx.len())
             .field("tx", &self.tx.len())
             .field("cutoff", &self.cutoff)
-            .field("error", &self.error)
+            .field("error", &self.flow.error)
             .finish()
     }
 }
@@ -125,16 +123,47 @@ impl<const RX: usize, const TX: usize> TcpClient<RX, TX> {
             state: State::Idle,
             rx: Box::new(Ring::new()),
             tx: Box::new(Ring::new()),
+            flow: Flow::default(),
             cutoff: false,
-            shut_requested: false,
-            shut_done: false,
-            error: None,
             attempts: 0,
             connects: 0,
-            received: 0,
-            sent: 0,
-            discarded: 0,
+            #[cfg(feature = "tls")]
+            tls: None,
         }
+    }
+
+    /// Speaks TLS over every connection from now on (feature `tls`): the
+    /// rings carry plaintext, [`connected`](Self::connected) waits for the
+    /// handshake, and [`ClientConfig::connect_timeout`] covers it too.
+    /// A failed handshake is a failed connect (see
+    /// [`service`](Self::service)) with the reason in
+    /// [`tls_error`](Self::tls_error).
+    #[cfg(feature = "tls")]
+    #[must_use]
+    pub fn with_tls(mut self, tls: crate::TlsClient) -> Self {
+        self.tls = Some(tls);
+        self
+    }
+
+    /// The TLS settings, if the client speaks TLS.
+    #[cfg(feature = "tls")]
+    pub fn tls(&self) -> Option<&crate::TlsClient> {
+        self.tls.as_ref()
+    }
+
+    /// The TLS error of the last connection or handshake (a certificate
+    /// the client does not trust or that names another server, a protocol
+    /// error, the peer's alert), if that is how it ended; its
+    /// [`error`](Self::error) is then `Io(InvalidData)`.
+    #[cfg(feature = "tls")]
+    pub fn tls_error(&self) -> Option<&rustls::Error> {
+        self.flow.tls_error.as_ref()
+    }
+
+    /// True while TCP is connected and the TLS handshake is not done yet.
+    #[cfg(feature = "tls")]
+    pub fn handshaking(&self) -> bool {
+        matches!(&self.state, State::Connected(l, _) if l.handshaking())
     }
 
     /// The server address.
@@ -145,9 +174,10 @@ impl<const RX: usize, const TX: usize> TcpClient<RX, TX> {
     pub fn config(&self) -> ClientConfig {
         self.config
     }
-    /// True while connected (and not cut off).
+    /// True while connected (and not cut off); with TLS, once the
+    /// handshake is done.
     pub fn connected(&self) -> bool {
-        matches!(self.state, State::Connected(_))
+        matches!(&self.state, State::Connected(l, _) if !l.handshaking())
     }
     /// True while a connect is in progress.
     pub fn connecting(&self) -> bool {
@@ -161,12 +191,13 @@ impl<const RX: usize, const TX: usize> TcpClient<RX, TX> {
     /// The last error: a failed connect (with reconnect on), a reset, a
     /// failed send.
     pub fn error(&self) -> Option<Error> {
-        self.error
+        self.flow.error
     }
     /// The local address of the connection, if any.
     pub fn local_addr(&self) -> Option<SocketAddr> {
         match &self.state {
-            State::Connected(s) | State::Connecting(s, _) => s.get().local_addr().ok(),
+            State::Connected(l, _) => l.sock.get().local_addr().ok(),
+            State::Connecting(s, _) => s.get().local_addr().ok(),
             _ => None,
         }
     }
@@ -178,18 +209,19 @@ impl<const RX: usize, const TX: usize> TcpClient<RX, TX> {
     pub fn connects(&self) -> u64 {
         self.connects
     }
-    /// Bytes received so far (over every connection).
+    /// Bytes received so far (over every connection; plaintext with TLS).
     pub fn received(&self) -> u64 {
-        self.received
+        self.flow.received
     }
-    /// Bytes sent so far.
+    /// Bytes sent so far (with TLS: plaintext handed to the session, which
+    /// encrypts and sends it in the same service unless the socket is full).
     pub fn sent(&self) -> u64 {
-        self.sent
+        self.flow.sent
     }
     /// Bytes dropped from `tx` because the connection failed before they
     /// could be sent (with the error in [`error`](Self::error)).
     pub fn discarded(&self) -> u64 {
-        self.discarded
+        self.flow.discarded
     }
     /// What arrived, oldest first.
     pub fn rx(&self) -> &Ring<RX> {
@@ -233,8 +265,7 @@ impl<const RX: usize, const TX: usize> TcpClient<RX, TX> {
         self.close();
         self.attempts += 1;
         self.cutoff = false;
-        self.shut_requested = false;
-        self.shut_done = false;
+        self.flow.reset();
         let opened = TcpStream::connect(self.addr)
             .and_then(|s| Registered::new(&self.io, s, Interest::READABLE | Interest::WRITABLE));
         match opened {
@@ -259,12 +290,12 @@ impl<const RX: usize, const TX: usize> TcpClient<RX, TX> {
     /// Half-closes: once `tx` is sent, no more bytes go out (the peer reads
     /// end of stream); receiving goes on until the peer closes too.
     pub fn shutdown_write(&mut self) {
-        self.shut_requested = true;
+        self.flow.shut_requested = true;
     }
 
     /// A connect failed with `e` at `tyme`: retry later, or fail.
     fn failed(&mut self, tyme: Tyme, e: Error) -> Result<(), Error> {
-        self.error = Some(e);
+        self.flow.error = Some(e);
         match self.config.reconnect {
             Some(delay) => {
                 self.state = State::Waiting(tyme + delay);
@@ -277,12 +308,9 @@ impl<const RX: usize, const TX: usize> TcpClient<RX, TX> {
         }
     }
 
-    /// The connection ended (end of stream or error).
-    fn cut(&mut self, tyme: Tyme, e: Option<Error>) {
+    /// The connection ended (end of stream or error, in `flow`).
+    fn cut(&mut self, tyme: Tyme) {
         self.cutoff = true;
-        if e.is_some() {
-            self.error = e;
-        }
         self.io.note_activity();
         self.state = match self.config.reconnect {
             Some(delay) => State::Waiting(tyme + delay),
@@ -297,7 +325,10 @@ impl<const RX: usize, const TX: usize> TcpClient<RX, TX> {
     /// # Errors
     ///
     /// Without reconnect: a connect that failed or timed out
-    /// (`Io(ConnectionRefused)`, `Io(TimedOut)`, ...). A connection that
+    /// (`Io(ConnectionRefused)`, `Io(TimedOut)`, ...); with TLS also a
+    /// handshake that failed (`Io(InvalidData)` with the reason in
+    /// `tls_error`, `Io(ConnectionAborted)` when the peer closed during
+    /// it) or did not finish within the connect timeout. A connection that
     /// ended is not an error here: see [`cutoff`](Self::cutoff) and
     /// [`error`](Self::error).
     pub fn service(&mut self, tyme: Tyme) -> Result<(), Error> {
@@ -313,13 +344,17 @@ impl<const RX: usize, const TX: usize> TcpClient<RX, TX> {
                     if self.config.nodelay {
                         let _ = sock.get().set_nodelay(true);
                     }
-                    if let State::Connecting(sock, _) =
-                        core::mem::replace(&mut self.state, State::Idle)
-                    {
-                        self.state = State::Connected(sock);
-                    }
+                    let link = match core::mem::replace(&mut self.state, State::Idle) {
+                        State::Connecting(sock, _) => self.link(sock),
+                        _ => return Ok(()),
+                    };
+                    let link = match link {
+                        Ok(link) => link,
+                        Err(e) => return self.failed(tyme, e),
+                    };
+                    self.state = State::Connected(link, since);
                     self.connects += 1;
-                    self.error = None;
+                    self.flow.error = None;
                     self.io.note_activity();
                 }
                 Ok(false) => {
@@ -331,48 +366,52 @@ impl<const RX: usize, const TX: usize> TcpClient<RX, TX> {
                 Err(e) => return self.failed(tyme, to_error(&e)),
             }
         }
-        self.transfer(tyme);
-        Ok(())
+        self.transfer(tyme)
     }
 
-    fn transfer(&mut self, tyme: Tyme) {
-        let State::Connected(sock) = &mut self.state else {
-            return;
+    /// The connection over a socket whose connect completed: plain, or
+    /// with a new TLS session.
+    fn link(&mut self, sock: Registered<TcpStream>) -> Result<Link, Error> {
+        #[cfg(feature = "tls")]
+        if let Some(tls) = &self.tls {
+            self.flow.tls_error = None;
+            return match tls.session() {
+                Ok(session) => Ok(Link {
+                    sock,
+                    tls: Some(Box::new(session)),
+                }),
+                Err(e) => {
+                    self.flow.tls_error = Some(e);
+                    Err(Error::Io(IoKind::InvalidInput))
+                }
+            };
+        }
+        Ok(Link::plain(sock))
+    }
+
+    fn transfer(&mut self, tyme: Tyme) -> Result<(), Error> {
+        let State::Connected(link, since) = &mut self.state else {
+            return Ok(());
         };
-        let mut ended = None;
-        if !self.shut_done {
-            let (n, err) = send(sock, &mut self.tx);
-            self.sent += n as u64;
-            if n > 0 {
-                self.io.note_activity();
-            }
-            if let Some(e) = err {
-                ended = Some(Some(to_error(&e)));
-            } else if self.shut_requested && self.tx.is_empty() {
-                let _ = sock.get().shutdown(Shutdown::Write);
-                self.shut_done = true;
-            }
+        let since = *since;
+        if self.flow.service(link, &mut self.rx, &mut self.tx) {
+            self.io.note_activity();
         }
-        if ended.is_none() {
-            let (n, end) = receive(sock, &mut self.rx);
-            self.received += n as u64;
-            if n > 0 {
-                self.io.note_activity();
-            }
-            match end {
-                RxEnd::Open => {}
-                RxEnd::Eof => ended = Some(None),
-                RxEnd::Failed(e) => ended = Some(Some(to_error(&e))),
-            }
+        let handshaking = link.handshaking();
+        if handshaking && self.flow.dead {
+            // a handshake that failed is a connect that failed
+            let e = self
+                .flow
+                .error
+                .unwrap_or(Error::Io(IoKind::ConnectionAborted));
+            return self.failed(tyme, e);
         }
-        if let Some(e) = ended {
-            if e.is_some() {
-                // the peer is gone: what is left in tx cannot reach it
-                self.discarded += self.tx.len() as u64;
-                self.tx.clear();
-            }
-            self.cut(tyme, e);
+        if self.flow.ended() {
+            self.cut(tyme);
+        } else if handshaking && tyme.since(since) >= self.config.connect_timeout {
+            return self.failed(tyme, Error::Io(IoKind::TimedOut));
         }
+        Ok(())
     }
 }
 

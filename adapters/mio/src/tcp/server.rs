@@ -5,14 +5,14 @@
 use std::cell::RefCell;
 use std::fmt;
 use std::io;
-use std::net::{Shutdown, SocketAddr};
+use std::net::SocketAddr;
 
 use hio::buf::Ring;
 use hio::{Cx, Doer, Error, Recur};
 use mio::Interest;
 use mio::net::{TcpListener, TcpStream};
 
-use super::{RxEnd, receive, send};
+use super::stream::{Flow, Link};
 use crate::io::{Io, Ready, Registered, to_error};
 
 /// How a [`TcpServer`] accepts.
@@ -74,17 +74,10 @@ impl fmt::Display for RemoteId {
 pub struct Remote<const RX: usize, const TX: usize> {
     id: RemoteId,
     peer: SocketAddr,
-    sock: Registered<TcpStream>,
+    link: Link,
     rings: Box<Rings<RX, TX>>,
-    eof: bool,
-    dead: bool,
-    error: Option<Error>,
-    shut_requested: bool,
-    shut_done: bool,
+    flow: Flow,
     close_requested: bool,
-    received: u64,
-    sent: u64,
-    discarded: u64,
 }
 
 impl<const RX: usize, const TX: usize> fmt::Debug for Remote<RX, TX> {
@@ -94,8 +87,8 @@ impl<const RX: usize, const TX: usize> fmt::Debug for Remote<RX, TX> {
             .field("peer", &self.peer)
             .field("rx", &self.rings.rx.len())
             .field("tx", &self.rings.tx.len())
-            .field("eof", &self.eof)
-            .field("error", &self.error)
+            .field("eof", &self.flow.eof)
+            .field("error", &self.flow.error)
             .finish()
     }
 }
@@ -112,25 +105,38 @@ impl<const RX: usize, const TX: usize> Remote<RX, TX> {
     /// True once the peer finished sending or the connection failed: no
     /// more bytes will arrive (hio's `cutoff`).
     pub fn cutoff(&self) -> bool {
-        self.eof || self.dead
+        self.flow.ended()
     }
     /// The error that ended the connection, if it was not a clean end of
     /// stream.
     pub fn error(&self) -> Option<Error> {
-        self.error
+        self.flow.error
     }
-    /// Bytes received from the peer.
+    /// The TLS error that ended the connection (a handshake that failed,
+    /// bytes that are not TLS, the peer's alert), if that is how it ended;
+    /// its [`error`](Self::error) is then `Io(InvalidData)`.
+    #[cfg(feature = "tls")]
+    pub fn tls_error(&self) -> Option<&rustls::Error> {
+        self.flow.tls_error.as_ref()
+    }
+    /// True while the TLS handshake is in progress (its rings stay empty
+    /// until it is done).
+    #[cfg(feature = "tls")]
+    pub fn handshaking(&self) -> bool {
+        self.link.handshaking()
+    }
+    /// Bytes received from the peer (plaintext, with TLS).
     pub fn received(&self) -> u64 {
-        self.received
+        self.flow.received
     }
     /// Bytes sent to the peer.
     pub fn sent(&self) -> u64 {
-        self.sent
+        self.flow.sent
     }
     /// Bytes dropped from `tx` because the peer went away before they could
     /// be sent (or because of [`close`](Self::close)).
     pub fn discarded(&self) -> u64 {
-        self.discarded
+        self.flow.discarded
     }
     /// What arrived, oldest first.
     pub fn rx(&self) -> &Ring<RX> {
@@ -156,7 +162,7 @@ impl<const RX: usize, const TX: usize> Remote<RX, TX> {
     pub fn send(&mut self, data: &[u8]) -> usize {
         let n = self.rings.tx.write(data);
         if n > 0 {
-            self.sock.io().note_activity();
+            self.link.sock.io().note_activity();
         }
         n
     }
@@ -167,7 +173,7 @@ impl<const RX: usize, const TX: usize> Remote<RX, TX> {
     }
     /// Half-closes once `tx` is sent.
     pub fn shutdown_write(&mut self) {
-        self.shut_requested = true;
+        self.flow.shut_requested = true;
     }
     /// Closes at the next service, dropping what `tx` still holds (counted
     /// in [`discarded`](Self::discarded)).
@@ -177,46 +183,9 @@ impl<const RX: usize, const TX: usize> Remote<RX, TX> {
 
     /// Sends, then receives. Returns whether anything moved.
     fn service(&mut self) -> bool {
-        let mut moved = false;
-        if !self.dead && !self.shut_done {
-            let (n, err) = send(&mut self.sock, &mut self.rings.tx);
-            self.sent += n as u64;
-            moved |= n > 0;
-            if let Some(e) = err {
-                self.fail(&e);
-                moved = true;
-            } else if self.shut_requested && self.rings.tx.is_empty() {
-                let _ = self.sock.get().shutdown(Shutdown::Write);
-                self.shut_done = true;
-            }
-        }
-        if !self.dead && !self.eof {
-            let (n, end) = receive(&mut self.sock, &mut self.rings.rx);
-            self.received += n as u64;
-            moved |= n > 0;
-            match end {
-                RxEnd::Open => {}
-                RxEnd::Eof => {
-                    self.eof = true;
-                    moved = true;
-                }
-                RxEnd::Failed(e) => {
-                    self.fail(&e);
-                    moved = true;
-                }
-            }
-        }
-        if self.dead && !self.rings.tx.is_empty() {
-            // the peer is gone; the application may still be writing
-            self.discarded += self.rings.tx.len() as u64;
-            self.rings.tx.clear();
-        }
-        moved
-    }
-
-    fn fail(&mut self, e: &io::Error) {
-        self.dead = true;
-        self.error = Some(to_error(e));
+        let rings = &mut *self.rings;
+        self.flow
+            .service(&mut self.link, &mut rings.rx, &mut rings.tx)
     }
 
     fn finished(&self) -> bool {
@@ -295,6 +264,10 @@ pub struct TcpServer<const RX: usize = 4096, const TX: usize = 4096> {
     last_accept_error: Option<Error>,
     remote_errors: u64,
     last_remote_error: Option<Error>,
+    #[cfg(feature = "tls")]
+    tls: Option<crate::TlsServer>,
+    #[cfg(feature = "tls")]
+    last_tls_error: Option<rustls::Error>,
 }
 
 impl<const RX: usize, const TX: usize> fmt::Debug for TcpServer<RX, TX> {
@@ -334,9 +307,39 @@ impl<const RX: usize, const TX: usize> TcpServer<RX, TX> {
             last_accept_error: None,
             remote_errors: 0,
             last_remote_error: None,
+            #[cfg(feature = "tls")]
+            tls: None,
+            #[cfg(feature = "tls")]
+            last_tls_error: None,
         };
         server.reopen()?;
         Ok(server)
+    }
+
+    /// Speaks TLS with every remote accepted from now on (feature `tls`):
+    /// their rings carry plaintext. A remote whose handshake fails or
+    /// whose peer sends something that is not TLS ends with
+    /// `Io(InvalidData)` (the reason in [`Remote::tls_error`] and
+    /// [`last_tls_error`](Self::last_tls_error)), is counted in
+    /// [`remote_errors`](Self::remote_errors) and removed; the others are
+    /// not disturbed.
+    #[cfg(feature = "tls")]
+    #[must_use]
+    pub fn with_tls(mut self, tls: crate::TlsServer) -> Self {
+        self.tls = Some(tls);
+        self
+    }
+
+    /// The TLS settings, if the server speaks TLS.
+    #[cfg(feature = "tls")]
+    pub fn tls(&self) -> Option<&crate::TlsServer> {
+        self.tls.as_ref()
+    }
+
+    /// The TLS error of the last remote removed after one.
+    #[cfg(feature = "tls")]
+    pub fn last_tls_error(&self) -> Option<&rustls::Error> {
+        self.last_tls_error.as_ref()
     }
 
     /// Listens again (after [`close`](Self::close)) on the address it was
@@ -502,10 +505,16 @@ impl<const RX: usize, const TX: usize> TcpServer<RX, TX> {
                     }
                     match Registered::new(&self.io, stream, Interest::READABLE | Interest::WRITABLE)
                     {
-                        Ok(sock) => {
-                            self.insert(sock, peer);
-                            self.accepted += 1;
-                        }
+                        Ok(sock) => match self.link(sock) {
+                            Ok(link) => {
+                                self.insert(link, peer);
+                                self.accepted += 1;
+                            }
+                            Err(e) => {
+                                self.accept_errors += 1;
+                                self.last_accept_error = Some(e);
+                            }
+                        },
                         Err(e) => self.accept_failed(&e),
                     }
                 }
@@ -528,7 +537,26 @@ impl<const RX: usize, const TX: usize> TcpServer<RX, TX> {
         self.last_accept_error = Some(to_error(e));
     }
 
-    fn insert(&mut self, sock: Registered<TcpStream>, peer: SocketAddr) {
+    /// The connection over an accepted socket: plain, or with a new TLS
+    /// session.
+    fn link(&mut self, sock: Registered<TcpStream>) -> Result<Link, Error> {
+        #[cfg(feature = "tls")]
+        if let Some(tls) = &self.tls {
+            return match tls.session() {
+                Ok(session) => Ok(Link {
+                    sock,
+                    tls: Some(Box::new(session)),
+                }),
+                Err(e) => {
+                    self.last_tls_error = Some(e);
+                    Err(Error::Io(hio::IoKind::InvalidInput))
+                }
+            };
+        }
+        Ok(Link::plain(sock))
+    }
+
+    fn insert(&mut self, link: Link, peer: SocketAddr) {
         let index = match self.free.pop() {
             Some(i) => i,
             None => {
@@ -560,17 +588,10 @@ impl<const RX: usize, const TX: usize> TcpServer<RX, TX> {
         slot.remote = Some(Remote {
             id,
             peer,
-            sock,
+            link,
             rings,
-            eof: false,
-            dead: false,
-            error: None,
-            shut_requested: false,
-            shut_done: false,
+            flow: Flow::default(),
             close_requested: false,
-            received: 0,
-            sent: 0,
-            discarded: 0,
         });
         self.count += 1;
     }
@@ -580,9 +601,13 @@ impl<const RX: usize, const TX: usize> TcpServer<RX, TX> {
             return;
         };
         if let Some(remote) = slot.remote.take() {
-            if let Some(e) = remote.error {
+            if let Some(e) = remote.flow.error {
                 self.remote_errors += 1;
                 self.last_remote_error = Some(e);
+            }
+            #[cfg(feature = "tls")]
+            if let Some(e) = &remote.flow.tls_error {
+                self.last_tls_error = Some(e.clone());
             }
             if self.spare.len() < SPARE_RINGS {
                 self.spare.push(remote.rings);

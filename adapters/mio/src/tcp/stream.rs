@@ -1,0 +1,235 @@
+//! The one stream service shared by [`TcpClient`](super::TcpClient) and
+//! every [`Remote`](super::Remote) of a [`TcpServer`](super::TcpServer):
+//! moves bytes between a connected socket and a connection's rx/tx rings,
+//! notices the peer's end of stream or a failure, and half-closes. With
+//! the `tls` feature a connection may carry a TLS session
+//! ([`crate::tls`]) that the same service drives instead.
+
+use std::io::{self, Read, Write};
+use std::net::Shutdown;
+
+use hio::Error;
+use hio::buf::Ring;
+use mio::net::TcpStream;
+
+use crate::io::{Ready, Registered, to_error};
+use crate::sys;
+
+/// The state of one connection's byte stream, and its counters.
+///
+/// The flags describe the current connection ([`reset`](Self::reset) for a
+/// new one); the counters run on over every connection of a device.
+#[derive(Debug, Default)]
+pub(crate) struct Flow {
+    /// The peer finished sending (end of stream).
+    pub(crate) eof: bool,
+    /// The connection failed; nothing moves any more.
+    pub(crate) dead: bool,
+    /// Why it failed (or, for a clean end, nothing).
+    pub(crate) error: Option<Error>,
+    /// Half-close once `tx` is sent.
+    pub(crate) shut_requested: bool,
+    /// Half-closed.
+    pub(crate) shut_done: bool,
+    /// Bytes received.
+    pub(crate) received: u64,
+    /// Bytes sent.
+    pub(crate) sent: u64,
+    /// Bytes dropped from `tx` because the peer went away.
+    pub(crate) discarded: u64,
+    /// The TLS error that ended the connection (its `error` is then
+    /// `Io(InvalidData)`).
+    #[cfg(feature = "tls")]
+    pub(crate) tls_error: Option<rustls::Error>,
+}
+
+/// A connected socket, and its TLS session if it has one.
+#[derive(Debug)]
+pub(crate) struct Link {
+    pub(crate) sock: Registered<TcpStream>,
+    #[cfg(feature = "tls")]
+    pub(crate) tls: Option<Box<crate::tls::Session>>,
+}
+
+impl Link {
+    /// A plain connection.
+    pub(crate) fn plain(sock: Registered<TcpStream>) -> Self {
+        Link {
+            sock,
+            #[cfg(feature = "tls")]
+            tls: None,
+        }
+    }
+
+    /// True while a TLS handshake is in progress (never without TLS).
+    pub(crate) fn handshaking(&self) -> bool {
+        #[cfg(feature = "tls")]
+        if let Some(s) = &self.tls {
+            return s.handshaking();
+        }
+        false
+    }
+}
+
+/// Dropping a TLS link says goodbye: close_notify (or the alert of a failed
+/// handshake) gets one non-blocking try before the socket closes.
+#[cfg(feature = "tls")]
+impl Drop for Link {
+    fn drop(&mut self) {
+        if let Some(s) = &mut self.tls {
+            s.close(&mut self.sock);
+        }
+    }
+}
+
+impl Flow {
+    /// Forgets the last connection's flags (not its error, nor the
+    /// counters).
+    pub(crate) fn reset(&mut self) {
+        self.eof = false;
+        self.dead = false;
+        self.shut_requested = false;
+        self.shut_done = false;
+    }
+
+    /// True once no more bytes will arrive.
+    pub(crate) fn ended(&self) -> bool {
+        self.eof || self.dead
+    }
+
+    /// One service of the stream: sends what `tx` holds (then half-closes
+    /// if asked and `tx` is empty), receives until `rx` is full or the
+    /// socket would block, and once the connection failed drops what `tx`
+    /// still holds (counted in `discarded`). Returns whether anything
+    /// moved or changed. Work is bounded by `RX + TX` bytes.
+    pub(crate) fn service<const RX: usize, const TX: usize>(
+        &mut self,
+        link: &mut Link,
+        rx: &mut Ring<RX>,
+        tx: &mut Ring<TX>,
+    ) -> bool {
+        #[cfg(feature = "tls")]
+        if let Some(session) = &mut link.tls {
+            return session.service(self, &mut link.sock, rx, tx);
+        }
+        let sock = &mut link.sock;
+        let mut moved = false;
+        if !self.dead && !self.shut_done {
+            let (n, err) = send(sock, tx);
+            self.sent += n as u64;
+            moved |= n > 0;
+            if let Some(e) = err {
+                self.fail(to_error(&e));
+                moved = true;
+            } else if self.shut_requested && tx.is_empty() {
+                let _ = sock.get().shutdown(Shutdown::Write);
+                self.shut_done = true;
+            }
+        }
+        if !self.dead && !self.eof {
+            let (n, end) = receive(sock, rx);
+            self.received += n as u64;
+            moved |= n > 0;
+            match end {
+                RxEnd::Open => {}
+                RxEnd::Eof => {
+                    self.eof = true;
+                    moved = true;
+                }
+                RxEnd::Failed(e) => {
+                    self.fail(to_error(&e));
+                    moved = true;
+                }
+            }
+        }
+        if self.dead && !tx.is_empty() {
+            // the peer is gone; the application may still be writing
+            self.discarded += tx.len() as u64;
+            tx.clear();
+        }
+        moved
+    }
+
+    /// The connection failed with `e`.
+    pub(crate) fn fail(&mut self, e: Error) {
+        self.dead = true;
+        self.error = Some(e);
+    }
+}
+
+/// How a receive ended.
+#[derive(Debug)]
+enum RxEnd {
+    /// The socket is open; it would block, or `rx` is full.
+    Open,
+    /// The peer finished sending (end of stream).
+    Eof,
+    /// The socket failed.
+    Failed(io::Error),
+}
+
+/// Moves bytes from the socket into `rx` until it would block, `rx` is full
+/// (back pressure: the readiness stays recorded, so the next service tries
+/// again), or the stream ends. Returns the count moved and how it ended.
+/// Work is bounded by `rx`'s free space.
+fn receive<const N: usize>(sock: &mut Registered<TcpStream>, rx: &mut Ring<N>) -> (usize, RxEnd) {
+    let mut moved = 0;
+    loop {
+        if rx.is_full() || !sock.ready().is_readable() {
+            return (moved, RxEnd::Open);
+        }
+        let slot = rx.writable();
+        let want = slot.len();
+        match sock.get_mut().read(slot) {
+            Ok(0) => return (moved, RxEnd::Eof),
+            Ok(n) => {
+                moved += rx.commit(n);
+                // short: drained, unless the end (or an error) is pending
+                if n < want && sys::SHORT_IO_DRAINS && !sock.ready().is_read_closed() {
+                    sock.clear(Ready::READABLE);
+                    return (moved, RxEnd::Open);
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                sock.clear(Ready::READABLE);
+                return (moved, RxEnd::Open);
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return (moved, RxEnd::Failed(e)),
+        }
+    }
+}
+
+/// Moves bytes from `tx` to the socket until `tx` is empty or the socket
+/// would block (a partial write keeps the rest in `tx`). Returns the count
+/// moved, and the error if the socket failed. Work is bounded by `tx`'s
+/// length.
+fn send<const N: usize>(
+    sock: &mut Registered<TcpStream>,
+    tx: &mut Ring<N>,
+) -> (usize, Option<io::Error>) {
+    let mut moved = 0;
+    loop {
+        if tx.is_empty() || !sock.ready().is_writable() {
+            return (moved, None);
+        }
+        let data = tx.readable();
+        let want = data.len();
+        match sock.get_mut().write(data) {
+            Ok(0) => return (moved, Some(io::ErrorKind::WriteZero.into())),
+            Ok(n) => {
+                moved += tx.consume(n);
+                if n < want && sys::SHORT_IO_DRAINS && !sock.ready().is_write_closed() {
+                    sock.clear(Ready::WRITABLE);
+                    return (moved, None);
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                sock.clear(Ready::WRITABLE);
+                return (moved, None);
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return (moved, Some(e)),
+        }
+    }
+}
