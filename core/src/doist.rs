@@ -339,7 +339,10 @@ impl<'a, const N: usize, S: Shape> Doist<'a, N, S> {
     ///
     /// The error of the first doer that failed in its enter (it has run abort
     /// and exit; the ones after it are not entered; the ones before it are
-    /// queued and closed by [`exit`](Self::exit)).
+    /// queued and closed by [`exit`](Self::exit)). [`Error::Misuse`] if doers
+    /// of an earlier enter are still queued: [`exit`](Self::exit) first (hio
+    /// would queue each doer a second time beside its running entry; here a
+    /// doer has one entry at a time).
     pub fn enter(&mut self) -> Result<(), Error> {
         self.sched.enter_all(self.tyme, self.tracer, None)
     }

@@ -96,6 +96,7 @@ impl<'a, const N: usize> Deeds<'a, N> {
             None => Err(deed),
         }
     }
+    #[inline(always)]
     fn pop(&mut self) -> Option<Deed<'a>> {
         let last = self.len.checked_sub(1)?;
         let d = self.items.get_mut(last)?;
@@ -455,14 +456,10 @@ impl<'a, const N: usize, S: Shape> Sched<'a, N, S> {
         tracer: Option<&dyn Tracer>,
         mut up: Option<&mut dyn Scope>,
     ) -> Result<(), Error> {
-        // A stale entry (entered again without an exit): its doers go back
-        // to their slots unclosed, as before deeds held them (hio drops its
-        // old generators the same way), and are entered afresh below.
-        while let Some(deed) = self.deeds.pop() {
-            if let (Some(doer), Some(s)) = (deed.doer, self.slots.get_mut(deed.slot as usize)) {
-                s.doer = Some(doer);
-                s.active = false;
-            }
+        // Entered and not exited: hio would queue every doer a second time
+        // beside its running entry; one doer has one entry here.
+        if !self.deeds.is_empty() {
+            return Err(Error::Misuse);
         }
         self.split = None;
         self.running = false;
