@@ -293,14 +293,14 @@ impl<'a, const N: usize, S: Shape> Sched<'a, N, S> {
 
     /// Lists a doer without entering it (building the tree before a run).
     pub(crate) fn add(&mut self, doer: &'a mut dyn Doer) -> Result<(), Error> {
-        if self.list.is_full() {
-            return Err(Error::Capacity);
-        }
+        // every listed doer holds a slot, so a free slot means the list has
+        // room too
         let idx = self.alloc(doer).map_err(|_| Error::Capacity)?;
         if let Some(s) = self.slots.get_mut(idx as usize) {
             s.listed = true;
         }
-        self.list.push(idx).map_err(|_| Error::Capacity)
+        let _ = self.list.push(idx);
+        Ok(())
     }
 
     /// Names of the listed doers, in list order.
@@ -387,15 +387,8 @@ impl<'a, const N: usize, S: Shape> Sched<'a, N, S> {
                     count: 0,
                     slot: idx as u16,
                 };
-                if let Err(Deed {
-                    doer: Some(doer), ..
-                }) = self.deeds.push(deed)
-                {
-                    // the caller checked there is room; never lose the doer
-                    if let Some(s) = self.slots.get_mut(idx) {
-                        s.doer = Some(doer);
-                    }
-                }
+                // fits: a deed per active slot, and this slot had none
+                let _ = self.deeds.push(deed);
                 return Ok(());
             }
             Ok(Recur::Done(v)) => {
@@ -528,28 +521,32 @@ impl<'a, const N: usize, S: Shape> Sched<'a, N, S> {
                         } else {
                             d.retyme + t
                         };
+                        // the running deed is still at the cursor: no
+                        // operation removes or moves it past the cursor
                         d.doer = Some(doer);
-                    } else if let Some(s) = sched.slots.get_mut(idx) {
-                        // unreachable: the running deed stays; never lose it
-                        s.doer = Some(doer);
                     }
                     cursor += 1;
                 }
-                Ok(Recur::Done(v)) => {
+                // finished or failed: one closing path for both
+                ended => {
+                    let end = match ended {
+                        Err(e) => End::Abort(e),
+                        _ => End::Clean,
+                    };
                     let up = reborrow(&mut frame.up);
-                    sched.finish(doer, End::Clean, count, tyme, tracer, up);
-                    sched.write_done(idx, Done::from_bool(v), tracer, doer);
+                    sched.finish(doer, end, count, tyme, tracer, up);
+                    let done = match ended {
+                        Ok(Recur::Done(v)) => Done::from_bool(v),
+                        _ => doer.reported_done(),
+                    };
+                    sched.write_done(idx, done, tracer, doer);
                     sched.drop_running(idx, doer);
+                    if let Err(e) = ended {
+                        sched.running = false;
+                        sched.split = Some(sched.cursor);
+                        return Err(e);
+                    }
                     cursor = sched.cursor;
-                }
-                Err(e) => {
-                    let up = reborrow(&mut frame.up);
-                    sched.finish(doer, End::Abort(e), count, tyme, tracer, up);
-                    sched.running = false;
-                    sched.write_done(idx, doer.reported_done(), tracer, doer);
-                    sched.drop_running(idx, doer);
-                    sched.split = Some(sched.cursor);
-                    return Err(e);
                 }
             }
         }
