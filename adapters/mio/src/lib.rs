@@ -133,14 +133,20 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod dgram;
 mod io;
 mod runner;
 mod sys;
 mod tcp;
+pub mod wire;
 
+#[cfg(unix)]
+pub use dgram::UnixDgramPeer;
+pub use dgram::{Datagram, DgramPeer, DgramSocket, PeerDoer, UdpPeer};
 pub use io::{Io, Ready, Registered, io_kind, to_error};
 pub use runner::{Ending, Mode, MonoClock, Runner, Stats, Stopper};
 pub use tcp::{
     ClientConfig, ClientDoer, EchoServerDoer, Remote, RemoteId, ServerConfig, ServerDoer,
     TcpClient, TcpServer,
 };
+pub use wire::{ClientTap, Dir, Record, ServerTap, WireLog, WireLogError};
