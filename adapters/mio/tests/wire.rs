@@ -107,7 +107,7 @@ impl Doer for Pinger<'_> {
     fn recur(&mut self, cx: &mut Cx<'_>) -> Result<Recur, Error> {
         let mut p = self.peer.borrow_mut();
         let t = cx.tyme().as_nanos() / Tock::from_millis(10).as_nanos();
-        if self.sent < self.count && t % 3 == 0 {
+        if self.sent < self.count && t.is_multiple_of(3) {
             let msg = format!("ping {} at {t}", self.sent);
             if p.send_to(self.to, msg.as_bytes()).is_ok() {
                 self.sent += 1;
