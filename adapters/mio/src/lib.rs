@@ -164,7 +164,10 @@
 //! simulated driver ([`Doist::run`](hio::Doist::run)), see a recorded
 //! run again exactly, without a network (for runs recorded in
 //! [`Mode::Tock`]; the test `a_recorded_run_replays_exactly_without_a_network`
-//! compares the application's trace and the whole log).
+//! compares the application's trace and the whole log). For TCP,
+//! [`StreamReplay`] does the same for a client's byte rings: recorded
+//! received bytes into `rx` at their tymes, and out of `tx` exactly what
+//! the recording sent then.
 //!
 //! ## Platforms
 //!
@@ -196,9 +199,10 @@
 //! ## Not here yet
 //!
 //! TLS (rustls) and the benchmark against tokio are planned (the project's
-//! issue 4) but not built yet. The wire log's replay device exists for
-//! datagram peers; TCP runs are logged ([`ClientTap`], [`ServerTap`]) but
-//! not replayed yet.
+//! issue 4) but not built yet. TCP replay feeds a client's rings
+//! ([`StreamReplay`]) but cannot make [`TcpClient::connected`] true (that
+//! needs a replay state inside the TCP client), and servers are logged but
+//! not replayed.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -219,4 +223,4 @@ pub use tcp::{
     ClientConfig, ClientDoer, EchoServerDoer, Remote, RemoteId, ServerConfig, ServerDoer,
     TcpClient, TcpServer,
 };
-pub use wire::{ClientTap, Dir, Record, ServerTap, WireLog, WireLogError};
+pub use wire::{ClientTap, Dir, Record, ServerTap, StreamReplay, WireLog, WireLogError};

@@ -656,6 +656,147 @@ impl<const RX: usize, const TX: usize> Doer for ServerTap<'_, RX, TX> {
     }
 }
 
+/// The replay device for a TCP client's rings: replaces its service doer
+/// (a [`ClientDoer`] or [`ClientTap`]) and, at each recorded tyme, feeds
+/// the recorded received bytes of channel `chan` into the client's `rx`
+/// and takes out of its `tx` exactly as many bytes as the recording sent
+/// then, so the same application doers see the same rings pass by pass
+/// (back pressure included) under any driver, without a network.
+///
+/// Bytes the application queued that differ from the recorded ones are
+/// counted ([`diverged`](Self::diverged)): the replay then no longer
+/// reproduces the recording.
+///
+/// # Contract
+///
+/// * **recur** moves the bytes due at `cx.tyme()` (send first, then
+///   receive, as the service does); received bytes that do not fit in
+///   `rx` wait for the next run. It never finishes by itself (check
+///   [`done`](Self::done)).
+/// * **Limit.** The client is never connected during a replay
+///   ([`TcpClient::connected`] stays false): an application that waits
+///   for `connected()` before it writes needs the TCP client's own
+///   replay state, which is not built yet. Runs recorded in
+///   [`Mode::Tock`](crate::Mode::Tock) replay exactly.
+pub struct StreamReplay<'a, const RX: usize = 4096, const TX: usize = 4096> {
+    name: &'static str,
+    client: &'a RefCell<TcpClient<RX, TX>>,
+    rx: std::collections::VecDeque<(Tyme, Vec<u8>)>,
+    tx: std::collections::VecDeque<(Tyme, Vec<u8>)>,
+    rx_at: usize,
+    tx_at: usize,
+    log: Option<(WireLog, u32)>,
+    diverged: u64,
+}
+
+impl<'a, const RX: usize, const TX: usize> StreamReplay<'a, RX, TX> {
+    /// The replay doer named `name` of channel `chan` of `records`, for
+    /// `client`'s rings.
+    pub fn new<'r>(
+        name: &'static str,
+        client: &'a RefCell<TcpClient<RX, TX>>,
+        records: impl IntoIterator<Item = &'r Record>,
+        chan: u32,
+    ) -> Self {
+        let (mut rx, mut tx) = (
+            std::collections::VecDeque::new(),
+            std::collections::VecDeque::new(),
+        );
+        for r in records.into_iter().filter(|r| r.chan == chan) {
+            match r.dir {
+                Dir::Rx => rx.push_back((r.tyme, r.data.clone())),
+                Dir::Tx => tx.push_back((r.tyme, r.data.clone())),
+            }
+        }
+        StreamReplay {
+            name,
+            client,
+            rx,
+            tx,
+            rx_at: 0,
+            tx_at: 0,
+            log: None,
+            diverged: 0,
+        }
+    }
+
+    /// Logs what the replay moves into `log` as channel `chan` (as a
+    /// [`ClientTap`] would), to compare with the recording.
+    pub fn set_log(&mut self, log: WireLog, chan: u32) {
+        self.log = Some((log, chan));
+    }
+    /// True once every recorded byte was delivered and taken.
+    pub fn done(&self) -> bool {
+        self.rx.is_empty() && self.tx.is_empty()
+    }
+    /// Bytes the application queued that differ from the recording.
+    pub fn diverged(&self) -> u64 {
+        self.diverged
+    }
+
+    fn step(&mut self, c: &mut TcpClient<RX, TX>, tyme: Tyme) {
+        let addr = c.addr().to_string();
+        while let Some((at, want)) = self.tx.front() {
+            if *at > tyme {
+                break;
+            }
+            let want = want.get(self.tx_at..).unwrap_or(&[]);
+            let n = want.len().min(c.tx().len());
+            let took: Vec<u8> = c.tx().iter().take(n).collect();
+            self.diverged += took.iter().zip(want).filter(|(a, b)| a != b).count() as u64;
+            c.tx_mut().consume(n);
+            if let Some((log, chan)) = &self.log
+                && n > 0
+            {
+                log.record(tyme, *chan, Dir::Tx, Some(&addr), &took, false);
+            }
+            self.tx_at += n;
+            if n < want.len() {
+                break; // the application has not queued the rest yet
+            }
+            self.tx.pop_front();
+            self.tx_at = 0;
+        }
+        while let Some((at, bytes)) = self.rx.front() {
+            if *at > tyme {
+                break;
+            }
+            let rest = bytes.get(self.rx_at..).unwrap_or(&[]);
+            let n = c.rx_mut().write(rest);
+            if let Some((log, chan)) = &self.log
+                && n > 0
+            {
+                log.record(
+                    tyme,
+                    *chan,
+                    Dir::Rx,
+                    Some(&addr),
+                    rest.get(..n).unwrap_or(&[]),
+                    false,
+                );
+            }
+            self.rx_at += n;
+            if n < rest.len() {
+                break; // rx is full: the rest next time
+            }
+            self.rx.pop_front();
+            self.rx_at = 0;
+        }
+    }
+}
+
+impl<const RX: usize, const TX: usize> Doer for StreamReplay<'_, RX, TX> {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+    fn recur(&mut self, cx: &mut Cx<'_>) -> Result<Recur, Error> {
+        let client = self.client;
+        let mut c = client.try_borrow_mut().map_err(|_| Error::Misuse)?;
+        self.step(&mut c, cx.tyme());
+        Ok(Recur::NEXT)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,7 +11,7 @@ use hio::{Cx, Doer, Doist, Error, Recur, Tock, Tyme};
 use hio_mio::wire::{parse_log, read_log};
 use hio_mio::{
     ClientConfig, ClientTap, Dir, EchoServerDoer, Ending, Mode, PeerDoer, Record, Runner,
-    ServerConfig, ServerTap, Stopper, TcpClient, TcpServer, UdpPeer, WireLog,
+    ServerConfig, ServerTap, Stopper, StreamReplay, TcpClient, TcpServer, UdpPeer, WireLog,
 };
 
 fn rec(t: u64, chan: u32, dir: Dir, addr: Option<&str>, data: &[u8], truncated: bool) -> Record {
@@ -304,4 +304,162 @@ fn tcp_taps_log_every_byte_both_ways() {
             .filter(|r| r.chan == 1)
             .all(|r| r.addr.as_deref() == Some(addr.as_str()))
     );
+}
+
+/// Streams `total` pattern bytes through the client's tx as fast as the
+/// ring takes them, checks what comes back, and traces each pass that
+/// moved something. Does not wait for `connected()` (see `StreamReplay`).
+struct Streamer<'a> {
+    client: &'a RefCell<TcpClient>,
+    total: usize,
+    queued: usize,
+    back: usize,
+    wrong: usize,
+    trace: Vec<String>,
+    stop: Option<Stopper>,
+}
+
+fn byte(i: usize) -> u8 {
+    (i * 31 + i / 509) as u8
+}
+
+impl Doer for Streamer<'_> {
+    fn recur(&mut self, cx: &mut Cx<'_>) -> Result<Recur, Error> {
+        let mut c = self.client.borrow_mut();
+        let mut got = 0;
+        while let Some(b) = c.rx_mut().pull() {
+            self.wrong += usize::from(b != byte(self.back));
+            self.back += 1;
+            got += 1;
+        }
+        let chunk: Vec<u8> = (self.queued..self.total).take(4096).map(byte).collect();
+        let wrote = c.tx_mut().write(&chunk);
+        self.queued += wrote;
+        if got > 0 || wrote > 0 {
+            let t = cx.tyme().as_millis();
+            self.trace
+                .push(format!("t={t} in={got} out={wrote} tx={}", c.tx().len()));
+        }
+        if self.back == self.total {
+            if let Some(s) = &self.stop {
+                s.stop();
+            }
+            return Ok(Recur::Done(true));
+        }
+        Ok(Recur::NEXT)
+    }
+}
+
+#[test]
+fn a_recorded_tcp_stream_replays_exactly_into_the_rings() {
+    const TOTAL: usize = 100_000;
+    let log = WireLog::in_memory();
+    let mut runner = Runner::new().unwrap().with_mode(Mode::Tock);
+    let io = runner.io();
+    let server: RefCell<TcpServer> = RefCell::new(
+        TcpServer::bind(&io, "127.0.0.1:0".parse().unwrap(), ServerConfig::default()).unwrap(),
+    );
+    let addr = server.borrow().local_addr();
+    let client: RefCell<TcpClient> =
+        RefCell::new(TcpClient::new(&io, addr, ClientConfig::default()));
+    let mut serve = ServerTap::new("server", &server, log.clone(), 100);
+    let mut echo = EchoServerDoer::new("echo", &server);
+    let mut connect = ClientTap::new("client", &client, log.clone(), 1);
+    let mut app = Streamer {
+        client: &client,
+        total: TOTAL,
+        queued: 0,
+        back: 0,
+        wrong: 0,
+        trace: Vec::new(),
+        stop: Some(runner.stopper()),
+    };
+    let mut doist: Doist<'_, 4> = Doist::new(Tock::from_millis(10));
+    doist.add(&mut serve).unwrap();
+    doist.add(&mut echo).unwrap();
+    doist.add(&mut connect).unwrap();
+    doist.add(&mut app).unwrap();
+    let end = runner.run(&mut doist, Some(Tock::from_secs(20))).unwrap();
+    drop(doist);
+    assert_eq!(end, Ending::Stopped);
+    assert_eq!((app.back, app.wrong), (TOTAL, 0));
+    let recorded = app.trace;
+    let records = log.records().unwrap().unwrap();
+    let client_records: Vec<Record> = records.iter().filter(|r| r.chan == 1).cloned().collect();
+
+    // replay: the same application on a client that never connects, under
+    // the simulated driver
+    let again = WireLog::in_memory();
+    let idle: RefCell<TcpClient> = RefCell::new(TcpClient::new(&io, addr, ClientConfig::default()));
+    let mut replay = StreamReplay::new("client", &idle, &records, 1);
+    replay.set_log(again.clone(), 1);
+    let mut app = Streamer {
+        client: &idle,
+        total: TOTAL,
+        queued: 0,
+        back: 0,
+        wrong: 0,
+        trace: Vec::new(),
+        stop: None,
+    };
+    let mut doist: Doist<'_, 2> = Doist::new(Tock::from_millis(10));
+    doist.add(&mut replay).unwrap();
+    doist.add(&mut app).unwrap();
+    doist.run(Some(Tock::from_secs(20))).unwrap();
+    drop(doist);
+    assert_eq!((app.back, app.wrong), (TOTAL, 0));
+    assert_eq!(app.trace, recorded, "the application saw the same run");
+    assert!(replay.done());
+    assert_eq!(replay.diverged(), 0);
+    assert_eq!(again.records().unwrap().unwrap(), client_records);
+    assert!(!idle.borrow().connected());
+    println!(
+        "tcp replay: {} passes traced, {} client records",
+        recorded.len(),
+        client_records.len()
+    );
+}
+
+#[test]
+fn a_stream_replay_takes_from_tx_only_what_the_recording_sent() {
+    let runner = Runner::new().unwrap();
+    let addr: SocketAddr = "127.0.0.1:9".parse().unwrap();
+    let records = vec![
+        rec(0, 1, Dir::Tx, Some("127.0.0.1:9"), b"ab", false),
+        rec(10_000_000, 1, Dir::Rx, Some("127.0.0.1:9"), b"xyz", false),
+        rec(20_000_000, 1, Dir::Tx, Some("127.0.0.1:9"), b"cd", false),
+        rec(20_000_000, 2, Dir::Rx, None, b"other channel", false),
+    ];
+    for (queued, diverged) in [(&b"abcd"[..], 0), (&b"abXd"[..], 1)] {
+        let client: RefCell<TcpClient> =
+            RefCell::new(TcpClient::new(&runner.io(), addr, ClientConfig::default()));
+        let mut replay = StreamReplay::new("replay", &client, &records, 1);
+        let seen = RefCell::new(Vec::new());
+        let mut app = hio::Doify::new("app", |cx, phase| {
+            let mut c = client.borrow_mut();
+            if phase == hio::Phase::Enter {
+                assert_eq!(c.tx_mut().write(queued), 4);
+            } else if phase == hio::Phase::Recur {
+                let rx: Vec<u8> = c.rx().iter().collect();
+                seen.borrow_mut()
+                    .push((cx.tyme().as_millis(), c.tx().len(), rx));
+            }
+            Ok(Recur::NEXT)
+        });
+        let mut doist: Doist<'_, 2> = Doist::new(Tock::from_millis(10));
+        doist.add(&mut replay).unwrap();
+        doist.add(&mut app).unwrap();
+        doist.run(Some(Tock::from_millis(30))).unwrap();
+        drop(doist);
+        assert_eq!(
+            seen.into_inner(),
+            [
+                (0, 2, vec![]),
+                (10, 2, b"xyz".to_vec()),
+                (20, 0, b"xyz".to_vec()),
+            ]
+        );
+        assert!(replay.done());
+        assert_eq!(replay.diverged(), diverged);
+    }
 }
