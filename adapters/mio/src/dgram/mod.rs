@@ -17,42 +17,9 @@
 //!            └───────────── PeerDoer services ─────────────────┘
 //! ```
 //!
-//! ## The queues, and why a deck of datagrams
-//!
-//! Each queue is a [`hio::buf::Deck`] of `N` [`Datagram`]s whose bytes sit
-//! in a `heapless::Vec<u8, M>`: every slot reserves `M` bytes, so the
-//! memory is `N × (M + address)`, fixed when the peer is made and never
-//! grown. A byte ring with length prefixes would pack small datagrams more
-//! tightly, but it makes a datagram that wraps around the ring's end either
-//! a copy or two slices, and its capacity a number of bytes rather than of
-//! datagrams; the deck keeps one datagram per slot, whole and contiguous,
-//! counts capacity in datagrams (what a datagram protocol reasons in), and
-//! reuses the core's queue with its back pressure contract.
-//!
-//! ## Sizes, back pressure, and what is never silent
-//!
-//! * **Oversize received.** A datagram longer than `M` bytes is delivered
-//!   cut to its first `M` bytes with [`Datagram::truncated`] set, and
-//!   counted ([`DgramPeer::truncated`]). (The service receives into an
-//!   `M + 1`-byte scratch buffer, so it sees that more arrived.)
-//! * **Oversize sent.** [`DgramPeer::send_to`] refuses a datagram longer
-//!   than `M` with `Io(TooLong)`; nothing is queued.
-//! * **tx full** is back pressure: `send_to` returns `Err(Capacity)` and the
-//!   datagram stays yours.
-//! * **rx full**: the service stops reading. The OS keeps queueing
-//!   datagrams in the socket's receive buffer (`SO_RCVBUF`); once that is
-//!   full **the OS drops further datagrams** (UDP and Unix datagrams have
-//!   no flow control), which the peer cannot count. Keep `rx` drained.
-//! * **Send errors** are values: a datagram the OS refuses (no such path,
-//!   message too long, host unreachable) is dropped, counted
-//!   ([`DgramPeer::failed`]) and its error kept ([`DgramPeer::error`]). An
-//!   ICMP "port unreachable" for an earlier datagram of a connected UDP
-//!   socket comes back from the next send or receive as
-//!   `Io(ConnectionRefused)`: counted in [`DgramPeer::refused`] and kept as
-//!   the error; the socket stays usable. The service doer never fails for
-//!   these.
+//! The queues, their sizes and back pressure are described on
+//! [`DgramPeer`].
 
-mod udp;
 #[cfg(unix)]
 mod unix;
 
@@ -155,8 +122,43 @@ struct Counts {
 
 /// A datagram peer with queues of `N` datagrams of at most `M` bytes each
 /// (hio's `Peer`); see [`UdpPeer`] and [`UnixDgramPeer`] for how to make
-/// one, and the [module docs](crate#datagrams-udp-and-unix) for the
-/// queues' sizes and back pressure.
+/// one.
+///
+/// # The queues, and why a deck of datagrams
+///
+/// Each queue is a [`hio::buf::Deck`] of `N` [`Datagram`]s whose bytes sit
+/// in a `heapless::Vec<u8, M>`: every slot reserves `M` bytes, so the
+/// memory is `N × (M + address)`, fixed when the peer is made and never
+/// grown. A byte ring with length prefixes would pack small datagrams more
+/// tightly, but it makes a datagram that wraps around the ring's end either
+/// a copy or two slices, and its capacity a number of bytes rather than of
+/// datagrams; the deck keeps one datagram per slot, whole and contiguous,
+/// counts capacity in datagrams (what a datagram protocol reasons in), and
+/// reuses the core's queue with its back pressure contract.
+///
+/// # Sizes, back pressure, and what is never silent
+///
+/// * **Oversize received.** A datagram longer than `M` bytes is delivered
+///   cut to its first `M` bytes with [`Datagram::truncated`] set, and
+///   counted ([`DgramPeer::truncated`]). (The service receives into an
+///   `M + 1`-byte scratch buffer, so it sees that more arrived.)
+/// * **Oversize sent.** [`DgramPeer::send_to`] refuses a datagram longer
+///   than `M` with `Io(TooLong)`; nothing is queued.
+/// * **tx full** is back pressure: `send_to` returns `Err(Capacity)` and the
+///   datagram stays yours.
+/// * **rx full**: the service stops reading. The OS keeps queueing
+///   datagrams in the socket's receive buffer (`SO_RCVBUF`); once that is
+///   full **the OS drops further datagrams** (UDP and Unix datagrams have
+///   no flow control), which the peer cannot count. Keep `rx` drained.
+/// * **Send errors** are values: a datagram the OS refuses (no such path,
+///   message too long, host unreachable) is dropped, counted
+///   ([`DgramPeer::failed`]) and its error kept ([`DgramPeer::error`]). An
+///   ICMP "port unreachable" for an earlier datagram of a connected UDP
+///   socket comes back from the next send or receive as
+///   `Io(ConnectionRefused)`: counted in [`DgramPeer::refused`] and kept as
+///   the error; the socket stays usable. The service doer never fails for
+///   these.
+mod udp;
 ///
 /// # Contract
 ///
@@ -243,11 +245,19 @@ impl<S: DgramSocket, const N: usize, const M: usize> DgramPeer<S, N, M> {
         chan: u32,
     ) -> Result<Self, WireLogError> {
         let mut queue = VecDeque::new();
+        // one unnamed address serves every record without one
+        let mut unnamed: Option<S::Addr> = None;
         for (line, r) in records.into_iter().enumerate() {
             if r.chan != chan || !matches!(r.dir, Dir::Rx) {
                 continue;
             }
-            let addr = S::parse_addr(r.addr.as_deref()).ok_or(WireLogError::Addr(line))?;
+            let addr = match (&r.addr, &unnamed) {
+                (None, Some(a)) => a.clone(),
+                _ => S::parse_addr(r.addr.as_deref()).ok_or(WireLogError::Addr(line))?,
+            };
+            if r.addr.is_none() {
+                unnamed = Some(addr.clone());
+            }
             queue.push_back((r.tyme, addr, r.truncated, r.data.clone()));
         }
         Ok(Self::with_backend(Backend::Replay(queue)))
