@@ -246,7 +246,7 @@ impl WireLog {
             Sink::Memory(v) => v,
             Sink::Writer(w) => w.as_mut(),
         };
-        if let Err(e) = writeln!(w, "{HEADER}") {
+        if let Err(e) = w.write_all(format!("{HEADER}\n").as_bytes()) {
             inner.write_errors += 1;
             inner.last_error = Some(e.kind());
         }
@@ -809,6 +809,79 @@ mod tests {
             assert!(!s.contains(' ') && !s.is_empty(), "{s:?}");
             assert_eq!(unescape(&s).as_deref(), Some(a));
         }
+    }
+
+    /// Random records (a fixed xorshift seed) survive write and read.
+    #[test]
+    fn random_records_round_trip() {
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let log = WireLog::in_memory();
+        let mut want = Vec::new();
+        for _ in 0..500 {
+            let n = (next() % 40) as usize;
+            let data: Vec<u8> = (0..n).map(|_| next() as u8).collect();
+            let addr = match next() % 3 {
+                0 => None,
+                _ => Some(
+                    (0..(next() % 12))
+                        .map(|_| char::from_u32(32 + (next() % 300) as u32).unwrap_or('?'))
+                        .collect::<String>(),
+                ),
+            };
+            let dir = if next() % 2 == 0 { Dir::Rx } else { Dir::Tx };
+            let r = Record {
+                tyme: Tyme::from_nanos(next()),
+                chan: next() as u32,
+                dir,
+                addr,
+                data,
+                truncated: dir == Dir::Rx && next() % 5 == 0,
+            };
+            log.record(
+                r.tyme,
+                r.chan,
+                r.dir,
+                r.addr.as_deref(),
+                &r.data,
+                r.truncated,
+            );
+            want.push(r);
+        }
+        assert_eq!(log.records().unwrap().unwrap(), want);
+    }
+
+    /// A writer that fails after `ok` writes.
+    struct Failing {
+        ok: usize,
+    }
+    impl Write for Failing {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            if self.ok == 0 {
+                return Err(io::ErrorKind::StorageFull.into());
+            }
+            self.ok -= 1;
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn write_errors_are_counted_not_raised() {
+        let log = WireLog::to_writer(Failing { ok: 2 }); // the header and one record
+        for t in 0..4 {
+            log.record(Tyme::from_nanos(t), 0, Dir::Tx, None, b"x", false);
+        }
+        assert_eq!(log.len(), 1);
+        assert_eq!(log.write_errors(), (3, Some(io::ErrorKind::StorageFull)));
+        assert!(log.text().is_none() && log.records().is_none());
     }
 
     #[test]

@@ -234,7 +234,11 @@ impl<S: DgramSocket, const N: usize, const M: usize> DgramPeer<S, N, M> {
     /// tyme) is reproduced exactly: the application sees the same
     /// datagrams in the same passes. In [`Mode::Ready`](crate::Mode::Ready)
     /// a recording has several passes at one tyme; replay delivers them in
-    /// the first. Errors and refusals are not replayed.
+    /// the first. Errors and refusals are not replayed, and each service
+    /// empties `tx` (a recording in which the socket pushed back, which
+    /// loopback and local networks rarely do for datagrams, replays with
+    /// `tx` draining sooner; [`StreamReplay`](crate::StreamReplay) follows
+    /// the recording's sends for TCP, where that is common).
     ///
     /// # Errors
     ///
