@@ -111,8 +111,8 @@
 //! `M` arrives cut and flagged ([`Datagram::truncated`], counted); one too
 //! long to send is refused with `Io(TooLong)`. A full `tx` is back
 //! pressure (`Err(Capacity)`); a full `rx` stops the reading, and then the
-//! OS buffers and, once full, **drops** datagrams (datagram sockets have
-//! no flow control). Refusals (ICMP port unreachable on a connected UDP
+//! OS buffers and, once full, UDP **drops** datagrams (it has no flow
+//! control; Unix datagram sockets make the sender wait instead). Refusals (ICMP port unreachable on a connected UDP
 //! socket) and failed sends are counted values of the peer, never failures
 //! of the tree.
 //!

@@ -284,4 +284,58 @@ mod unix {
             Some(Error::Io(IoKind::NotFound))
         );
     }
+
+    #[test]
+    fn a_stale_path_is_refused_once_and_the_datagram_dropped_not_stuck() {
+        let stale = temp("stale");
+        drop(std::os::unix::net::UnixDatagram::bind(&stale).unwrap()); // the file stays
+        let mut runner = Runner::new().unwrap();
+        let p: RefCell<UnixDgramPeer<4, 64>> =
+            RefCell::new(UnixDgramPeer::unbound(&runner.io()).unwrap());
+        p.borrow_mut().send_to_path(&stale, b"hello?").unwrap();
+        run_until(&mut runner, &[&p], || p.borrow().tx().is_empty());
+        let p = p.borrow();
+        assert_eq!((p.sent(), p.failed()), (0, 1));
+        assert_eq!(p.error(), Some(Error::Io(IoKind::ConnectionRefused)));
+        std::fs::remove_file(&stale).unwrap();
+    }
+
+    #[test]
+    fn a_full_unix_receiver_pushes_back_on_the_sender_and_nothing_is_lost() {
+        const TOTAL: u32 = 3000;
+        let mut runner = Runner::new().unwrap().with_mode(Mode::Ready);
+        let (x, y) = UnixDgramPeer::<8, 16>::pair(&runner.io()).unwrap();
+        let (x, y) = (RefCell::new(x), RefCell::new(y));
+        let mut queued = 0u32;
+        let mut stuck = 0;
+        // phase 1: nobody reads y; x sends until the OS makes it wait
+        run_until(&mut runner, &[&x, &y], || {
+            let mut x = x.borrow_mut();
+            while queued < TOTAL && x.send(&queued.to_le_bytes()).is_ok() {
+                queued += 1;
+            }
+            stuck = if x.tx().is_full() { stuck + 1 } else { 0 };
+            stuck > 20 || queued == TOTAL
+        });
+        assert!(queued < TOTAL, "the sender never had to wait");
+        assert_eq!(y.borrow().received(), 8, "y read only what its rx holds");
+        let sent_when_stuck = x.borrow().sent();
+        // phase 2: y drains; every datagram arrives, in order
+        let mut next = 0u32;
+        run_until(&mut runner, &[&x, &y], || {
+            {
+                let mut x = x.borrow_mut();
+                while queued < TOTAL && x.send(&queued.to_le_bytes()).is_ok() {
+                    queued += 1;
+                }
+            }
+            while let Some(d) = y.borrow_mut().recv() {
+                assert_eq!(d.data.as_slice(), next.to_le_bytes());
+                next += 1;
+            }
+            next == TOTAL
+        });
+        assert_eq!((x.borrow().failed(), x.borrow().error()), (0, None));
+        println!("unix push-back: the sender waited after {sent_when_stuck} datagrams");
+    }
 }

@@ -20,6 +20,7 @@
 //! The queues, their sizes and back pressure are described on
 //! [`DgramPeer`].
 
+mod udp;
 #[cfg(unix)]
 mod unix;
 
@@ -148,17 +149,21 @@ struct Counts {
 ///   datagram stays yours.
 /// * **rx full**: the service stops reading. The OS keeps queueing
 ///   datagrams in the socket's receive buffer (`SO_RCVBUF`); once that is
-///   full **the OS drops further datagrams** (UDP and Unix datagrams have
-///   no flow control), which the peer cannot count. Keep `rx` drained.
+///   full **UDP drops further datagrams** (it has no flow control), which
+///   the peer cannot count. Keep `rx` drained. Unix datagram sockets push
+///   back instead (on Linux): the sender's sends would block, so its `tx`
+///   fills and its `send_to` returns `Err(Capacity)`; nothing is lost.
 /// * **Send errors** are values: a datagram the OS refuses (no such path,
-///   message too long, host unreachable) is dropped, counted
+///   a path nobody is bound to any more, message too long, host
+///   unreachable) is dropped, counted
 ///   ([`DgramPeer::failed`]) and its error kept ([`DgramPeer::error`]). An
 ///   ICMP "port unreachable" for an earlier datagram of a connected UDP
 ///   socket comes back from the next send or receive as
 ///   `Io(ConnectionRefused)`: counted in [`DgramPeer::refused`] and kept as
-///   the error; the socket stays usable. The service doer never fails for
+///   the error; the socket stays usable, and the datagram whose send read
+///   the report is tried once more (refused again, it is this datagram's
+///   failure). The service doer never fails for
 ///   these.
-mod udp;
 ///
 /// # Contract
 ///
@@ -400,7 +405,7 @@ impl<S: DgramSocket, const N: usize, const M: usize> DgramPeer<S, N, M> {
             return false;
         };
         let mut moved = false;
-        let mut reports = 0;
+        let mut retried = false;
         while let Some(d) = self.tx.peek() {
             if !sock.ready().is_writable() {
                 break;
@@ -413,6 +418,7 @@ impl<S: DgramSocket, const N: usize, const M: usize> DgramPeer<S, N, M> {
                 Ok(_) => {
                     self.counts.sent += 1;
                     moved = true;
+                    retried = false;
                     if let Some(d) = self.tx.pull() {
                         self.log(tyme, Dir::Tx, d.addr.as_ref(), &d.data, false);
                     }
@@ -422,18 +428,19 @@ impl<S: DgramSocket, const N: usize, const M: usize> DgramPeer<S, N, M> {
                     break;
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) if is_refusal(&e) => {
-                    // the report of an earlier datagram (the socket's
-                    // pending error): this one was not sent, try it again
+                Err(e) if is_refusal(&e) && !retried => {
+                    // on a connected UDP socket, the report of an earlier
+                    // datagram (the socket's pending error): this one was
+                    // not sent, so try it once more
                     self.counts.refused += 1;
                     self.error = Some(to_error(&e));
                     moved = true;
-                    reports += 1;
-                    if reports > 1 {
-                        break;
-                    }
+                    retried = true;
                 }
                 Err(e) => {
+                    // refused again (a Unix path nobody listens on), or
+                    // any other error: this datagram cannot go
+                    retried = false;
                     self.counts.failed += 1;
                     self.error = Some(to_error(&e));
                     moved = true;
