@@ -160,7 +160,9 @@
 //!
 //! [`DgramPeer::replay`] is the replay device: a peer without a socket
 //! that delivers the recorded datagrams at their recorded tymes into the
-//! same `rx` deck, so the same application doers, under the core's
+//! same `rx` deck, takes from `tx` what the recording sent or dropped, and
+//! sets the recorded errors and counts, so the same application doers,
+//! under the core's
 //! simulated driver ([`Doist::run`](hio::Doist::run)), see a recorded
 //! run again exactly, without a network (for runs recorded in
 //! [`Mode::Tock`]; the test `a_recorded_run_replays_exactly_without_a_network`

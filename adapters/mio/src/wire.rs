@@ -19,12 +19,17 @@
 //!   connection ([`DgramPeer::set_log`](crate::DgramPeer::set_log),
 //!   [`ClientTap`], [`ServerTap`]).
 //! * `dir`: `R` received, `T` sent, `R~` received but truncated to the
-//!   peer's datagram size (what was kept is logged).
+//!   peer's datagram size (what was kept is logged); for datagram peers
+//!   also `X`, a datagram the OS refused to send (dropped from `tx`), and
+//!   `E`, an error the socket reported by itself (the ICMP "port
+//!   unreachable" of an earlier datagram), with no bytes.
 //! * `addr`: the other end (sender of `R`, destination of `T`; for TCP the
 //!   connection's peer), or `-` when there is none (a connected datagram
 //!   socket's send, an unbound Unix sender). Bytes outside `!`..`~` and
 //!   `%` itself are written `%XX`, so an address never holds a space.
 //! * `bytes`: lowercase hex, or `-` for none (an empty datagram).
+//! * `X` and `E` records have a sixth field, the error's kind: the name
+//!   of its [`hio::IoKind`] (`ConnectionRefused`, `NotFound`, ...).
 //!
 //! For a datagram peer one record is one datagram (its boundaries are
 //! kept); for TCP one record is what one service moved in one direction
@@ -40,7 +45,7 @@ use std::io::{self, BufRead, BufWriter, Write};
 use std::path::Path;
 use std::rc::Rc;
 
-use hio::{Cx, Doer, Done, Error, Recur, Tyme};
+use hio::{Cx, Doer, Done, Error, IoKind, Recur, Tyme};
 
 use crate::tcp::{ClientDoer, RemoteId, ServerDoer, TcpClient, TcpServer};
 
@@ -54,6 +59,12 @@ pub enum Dir {
     Rx,
     /// Sent.
     Tx,
+    /// A datagram the OS refused to send: dropped from `tx` and counted
+    /// as failed (`X`, with the error's kind).
+    Dropped,
+    /// An error the socket reported by itself, not tied to a datagram of
+    /// this direction (`E`, with its kind, no bytes).
+    Error,
 }
 
 /// One record of a wire log.
@@ -71,6 +82,8 @@ pub struct Record {
     pub data: Vec<u8>,
     /// Received truncated (only for datagrams).
     pub truncated: bool,
+    /// The error's kind ([`Dir::Dropped`] and [`Dir::Error`] only).
+    pub kind: Option<IoKind>,
 }
 
 impl Record {
@@ -80,15 +93,16 @@ impl Record {
     ///
     /// The writer's error.
     pub fn write_line(&self, w: &mut dyn Write) -> io::Result<()> {
-        write_fields(
-            w,
-            self.tyme,
-            self.chan,
-            self.dir,
-            self.addr.as_deref(),
-            &self.data,
-            self.truncated,
-        )
+        Line {
+            tyme: self.tyme,
+            chan: self.chan,
+            dir: self.dir,
+            addr: self.addr.as_deref(),
+            data: &self.data,
+            truncated: self.truncated,
+            kind: self.kind,
+        }
+        .write(w)
     }
 
     /// Parses one line (without its newline).
@@ -111,6 +125,8 @@ impl Record {
             Some("R") => (Dir::Rx, false),
             Some("R~") => (Dir::Rx, true),
             Some("T") => (Dir::Tx, false),
+            Some("X") => (Dir::Dropped, false),
+            Some("E") => (Dir::Error, false),
             _ => return Err(bad("direction")),
         };
         let addr = match f.next() {
@@ -123,6 +139,12 @@ impl Record {
             Some(h) => unhex(h).ok_or(bad("bytes"))?,
             None => return Err(bad("bytes")),
         };
+        let kind = match dir {
+            Dir::Dropped | Dir::Error => {
+                Some(f.next().and_then(kind_from_name).ok_or(bad("error kind"))?)
+            }
+            Dir::Rx | Dir::Tx => None,
+        };
         if f.next().is_some() {
             return Err(bad("extra field"));
         }
@@ -133,8 +155,42 @@ impl Record {
             addr,
             data,
             truncated,
+            kind,
         })
     }
+}
+
+/// The kinds an `X` or `E` record can name.
+const KINDS: [(IoKind, &str); 18] = [
+    (IoKind::Other, "Other"),
+    (IoKind::NotFound, "NotFound"),
+    (IoKind::PermissionDenied, "PermissionDenied"),
+    (IoKind::ConnectionRefused, "ConnectionRefused"),
+    (IoKind::ConnectionReset, "ConnectionReset"),
+    (IoKind::ConnectionAborted, "ConnectionAborted"),
+    (IoKind::NotConnected, "NotConnected"),
+    (IoKind::AddrInUse, "AddrInUse"),
+    (IoKind::AddrNotAvailable, "AddrNotAvailable"),
+    (IoKind::BrokenPipe, "BrokenPipe"),
+    (IoKind::InvalidInput, "InvalidInput"),
+    (IoKind::InvalidData, "InvalidData"),
+    (IoKind::TimedOut, "TimedOut"),
+    (IoKind::Interrupted, "Interrupted"),
+    (IoKind::Unsupported, "Unsupported"),
+    (IoKind::OutOfMemory, "OutOfMemory"),
+    (IoKind::Overrun, "Overrun"),
+    (IoKind::TooLong, "TooLong"),
+];
+
+fn kind_name(kind: IoKind) -> &'static str {
+    KINDS
+        .iter()
+        .find(|(k, _)| *k == kind)
+        .map_or("Other", |(_, n)| n)
+}
+
+fn kind_from_name(name: &str) -> Option<IoKind> {
+    KINDS.iter().find(|(_, n)| *n == name).map(|(k, _)| *k)
 }
 
 /// What went wrong reading a log.
@@ -276,7 +332,8 @@ impl WireLog {
         Ok(Self::to_writer(BufWriter::new(File::create(path)?)))
     }
 
-    /// Appends a record.
+    /// Appends a record of bytes received or sent ([`Dir::Rx`],
+    /// [`Dir::Tx`]).
     pub fn record(
         &self,
         tyme: Tyme,
@@ -286,10 +343,44 @@ impl WireLog {
         data: &[u8],
         truncated: bool,
     ) {
+        self.put(&Line {
+            tyme,
+            chan,
+            dir,
+            addr,
+            data,
+            truncated,
+            kind: None,
+        });
+    }
+
+    /// Appends a record of an error ([`Dir::Dropped`] with the datagram
+    /// that could not be sent, or [`Dir::Error`] without bytes).
+    pub fn record_error(
+        &self,
+        tyme: Tyme,
+        chan: u32,
+        dir: Dir,
+        addr: Option<&str>,
+        data: &[u8],
+        kind: IoKind,
+    ) {
+        self.put(&Line {
+            tyme,
+            chan,
+            dir,
+            addr,
+            data,
+            truncated: false,
+            kind: Some(kind),
+        });
+    }
+
+    fn put(&self, line: &Line<'_>) {
         let mut i = self.inner.borrow_mut();
         let res = match &mut i.sink {
-            Sink::Memory(v) => write_fields(v, tyme, chan, dir, addr, data, truncated),
-            Sink::Writer(w) => write_fields(w.as_mut(), tyme, chan, dir, addr, data, truncated),
+            Sink::Memory(v) => line.write(v),
+            Sink::Writer(w) => line.write(w.as_mut()),
         };
         match res {
             Ok(()) => i.records += 1,
@@ -344,41 +435,61 @@ impl WireLog {
     }
 }
 
-fn write_fields(
-    w: &mut dyn Write,
+/// One record's fields, borrowed, to write.
+struct Line<'a> {
     tyme: Tyme,
     chan: u32,
     dir: Dir,
-    addr: Option<&str>,
-    data: &[u8],
+    addr: Option<&'a str>,
+    data: &'a [u8],
     truncated: bool,
-) -> io::Result<()> {
-    let dir = match (dir, truncated) {
-        (Dir::Rx, false) => "R",
-        (Dir::Rx, true) => "R~",
-        (Dir::Tx, _) => "T",
-    };
-    let mut line = String::with_capacity(40 + addr.map_or(1, str::len) + 2 * data.len());
-    line.push_str(&tyme.as_nanos().to_string());
-    line.push(' ');
-    line.push_str(&chan.to_string());
-    line.push(' ');
-    line.push_str(dir);
-    line.push(' ');
-    match addr {
-        Some(a) => escape_into(&mut line, a),
-        None => line.push('-'),
+    kind: Option<IoKind>,
+}
+
+impl Line<'_> {
+    fn write(&self, w: &mut dyn Write) -> io::Result<()> {
+        let Line {
+            tyme,
+            chan,
+            dir,
+            addr,
+            data,
+            truncated,
+            kind,
+        } = *self;
+        let token = match (dir, truncated) {
+            (Dir::Rx, false) => "R",
+            (Dir::Rx, true) => "R~",
+            (Dir::Tx, _) => "T",
+            (Dir::Dropped, _) => "X",
+            (Dir::Error, _) => "E",
+        };
+        let mut line = String::with_capacity(40 + addr.map_or(1, str::len) + 2 * data.len());
+        line.push_str(&tyme.as_nanos().to_string());
+        line.push(' ');
+        line.push_str(&chan.to_string());
+        line.push(' ');
+        line.push_str(token);
+        line.push(' ');
+        match addr {
+            Some(a) => escape_into(&mut line, a),
+            None => line.push('-'),
+        }
+        line.push(' ');
+        if data.is_empty() {
+            line.push('-');
+        }
+        for b in data {
+            line.push(hex_digit(b >> 4));
+            line.push(hex_digit(b & 0xf));
+        }
+        if matches!(dir, Dir::Dropped | Dir::Error) {
+            line.push(' ');
+            line.push_str(kind_name(kind.unwrap_or(IoKind::Other)));
+        }
+        line.push('\n');
+        w.write_all(line.as_bytes())
     }
-    line.push(' ');
-    if data.is_empty() {
-        line.push('-');
-    }
-    for b in data {
-        line.push(hex_digit(b >> 4));
-        line.push(hex_digit(b & 0xf));
-    }
-    line.push('\n');
-    w.write_all(line.as_bytes())
 }
 
 fn hex_digit(v: u8) -> char {
@@ -706,6 +817,7 @@ impl<'a, const RX: usize, const TX: usize> StreamReplay<'a, RX, TX> {
             match r.dir {
                 Dir::Rx => rx.push_back((r.tyme, r.data.clone())),
                 Dir::Tx => tx.push_back((r.tyme, r.data.clone())),
+                Dir::Dropped | Dir::Error => {} // datagram records only
             }
         }
         StreamReplay {
@@ -834,7 +946,9 @@ mod tests {
                         .collect::<String>(),
                 ),
             };
-            let dir = if next() % 2 == 0 { Dir::Rx } else { Dir::Tx };
+            let dir = [Dir::Rx, Dir::Tx, Dir::Dropped, Dir::Error][(next() % 4) as usize];
+            let kind = matches!(dir, Dir::Dropped | Dir::Error)
+                .then(|| KINDS[(next() % KINDS.len() as u64) as usize].0);
             let r = Record {
                 tyme: Tyme::from_nanos(next()),
                 chan: next() as u32,
@@ -842,15 +956,13 @@ mod tests {
                 addr,
                 data,
                 truncated: dir == Dir::Rx && next() % 5 == 0,
+                kind,
             };
-            log.record(
-                r.tyme,
-                r.chan,
-                r.dir,
-                r.addr.as_deref(),
-                &r.data,
-                r.truncated,
-            );
+            let a = r.addr.as_deref();
+            match kind {
+                Some(k) => log.record_error(r.tyme, r.chan, r.dir, a, &r.data, k),
+                None => log.record(r.tyme, r.chan, r.dir, a, &r.data, r.truncated),
+            }
             want.push(r);
         }
         assert_eq!(log.records().unwrap().unwrap(), want);
@@ -919,5 +1031,19 @@ mod tests {
                 ..
             }
         ));
+        let kind_err = |l: &str| {
+            matches!(
+                e(l),
+                WireLogError::Syntax {
+                    what: "error kind",
+                    ..
+                }
+            )
+        };
+        assert!(kind_err("1 1 X - 00") && kind_err("1 1 E - - Nope"));
+        assert_eq!(
+            Record::parse_line("5 1 E - - ConnectionRefused", 1).map(|r| r.kind),
+            Ok(Some(IoKind::ConnectionRefused))
+        );
     }
 }

@@ -22,6 +22,7 @@ fn rec(t: u64, chan: u32, dir: Dir, addr: Option<&str>, data: &[u8], truncated: 
         addr: addr.map(str::to_owned),
         data: data.to_vec(),
         truncated,
+        kind: None,
     }
 }
 
@@ -461,5 +462,174 @@ fn a_stream_replay_takes_from_tx_only_what_the_recording_sent() {
         );
         assert!(replay.done());
         assert_eq!(replay.diverged(), diverged);
+    }
+}
+
+#[test]
+fn a_datagram_replay_follows_the_recorded_sends_and_errors() {
+    let to: SocketAddr = "127.0.0.1:9".parse().unwrap();
+    let mut records = vec![
+        rec(0, 1, Dir::Tx, Some("127.0.0.1:9"), b"a", false),
+        rec(20_000_000, 1, Dir::Error, None, b"", false),
+        rec(20_000_000, 1, Dir::Tx, Some("127.0.0.1:9"), b"b", false),
+        rec(
+            30_000_000,
+            1,
+            Dir::Dropped,
+            Some("127.0.0.1:9"),
+            b"c",
+            false,
+        ),
+    ];
+    records[1].kind = Some(hio::IoKind::ConnectionRefused);
+    records[3].kind = Some(hio::IoKind::NotFound);
+    for (third, diverged) in [(&b"c"[..], 0), (&b"z"[..], 1)] {
+        let peer: RefCell<UdpPeer> = RefCell::new(UdpPeer::replay(&records, 1).unwrap());
+        let log = WireLog::in_memory();
+        peer.borrow_mut().set_log(log.clone(), 1);
+        let mut service = PeerDoer::new("peer", &peer);
+        let seen = RefCell::new(Vec::new());
+        let mut app = hio::Doify::new("app", |cx, phase| {
+            let mut p = peer.borrow_mut();
+            if phase == hio::Phase::Enter {
+                for d in [&b"a"[..], b"b", third] {
+                    p.send_to(to, d).unwrap();
+                }
+            } else if phase == hio::Phase::Recur {
+                seen.borrow_mut().push((
+                    cx.tyme().as_millis(),
+                    p.tx().len(),
+                    p.sent(),
+                    p.failed(),
+                    p.refused(),
+                    p.error(),
+                ));
+            }
+            Ok(Recur::NEXT)
+        });
+        let mut doist: Doist<'_, 2> = Doist::new(Tock::from_millis(10));
+        doist.add(&mut service).unwrap();
+        doist.add(&mut app).unwrap();
+        doist.run(Some(Tock::from_millis(40))).unwrap();
+        drop(doist);
+        let refused = Some(Error::Io(hio::IoKind::ConnectionRefused));
+        let missing = Some(Error::Io(hio::IoKind::NotFound));
+        assert_eq!(
+            seen.into_inner(),
+            [
+                (0, 2, 1, 0, 0, None),
+                (10, 2, 1, 0, 0, None),
+                (20, 1, 2, 0, 1, refused),
+                (30, 0, 2, 1, 1, missing),
+            ]
+        );
+        let p = peer.borrow();
+        assert!(p.replay_done());
+        assert_eq!(p.diverged(), diverged);
+        if diverged == 0 {
+            assert_eq!(log.records().unwrap().unwrap(), records);
+        }
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_recorded_unix_run_with_failures_replays_with_the_same_counters() {
+    use hio_mio::UnixDgramPeer;
+    let dir = std::env::temp_dir();
+    let id = std::process::id();
+    let (here, missing, stale) = (
+        dir.join(format!("hio-rr-{id}-here.sock")),
+        dir.join(format!("hio-rr-{id}-missing.sock")),
+        dir.join(format!("hio-rr-{id}-stale.sock")),
+    );
+    for p in [&here, &missing, &stale] {
+        let _ = std::fs::remove_file(p);
+    }
+    drop(std::os::unix::net::UnixDatagram::bind(&stale).unwrap());
+
+    /// Sends to the three paths in turn, and traces what both peers show.
+    fn run_app(
+        sender: &RefCell<UnixDgramPeer<4, 64>>,
+        receiver: &RefCell<UnixDgramPeer<4, 64>>,
+        paths: [&std::path::Path; 3],
+        run: impl FnOnce(&mut Doist<'_, 3>),
+    ) -> Vec<String> {
+        let trace = RefCell::new(Vec::new());
+        let (mut s, mut r) = (
+            PeerDoer::new("sender", sender),
+            PeerDoer::new("receiver", receiver),
+        );
+        let mut n = 0usize;
+        let mut app = hio::Doify::new("app", |cx, phase| {
+            if phase != hio::Phase::Recur {
+                return Ok(Recur::NEXT);
+            }
+            let mut s = sender.borrow_mut();
+            if n < 9
+                && s.send_to_path(paths[n % 3], format!("m{n}").as_bytes())
+                    .is_ok()
+            {
+                n += 1;
+            }
+            let mut line = format!(
+                "t={} tx={} sent={} failed={} refused={} error={:?}",
+                cx.tyme().as_millis(),
+                s.tx().len(),
+                s.sent(),
+                s.failed(),
+                s.refused(),
+                s.error()
+            );
+            while let Some(d) = receiver.borrow_mut().recv() {
+                line += &format!(" got {:?} from {:?}", d.data, d.addr.as_pathname());
+            }
+            trace.borrow_mut().push(line);
+            Ok(Recur::NEXT)
+        });
+        let mut doist: Doist<'_, 3> = Doist::new(Tock::from_millis(10));
+        doist.add(&mut s).unwrap();
+        doist.add(&mut r).unwrap();
+        doist.add(&mut app).unwrap();
+        run(&mut doist);
+        drop(doist);
+        trace.into_inner()
+    }
+
+    let log = WireLog::in_memory();
+    let mut runner = Runner::new().unwrap();
+    let sender: RefCell<UnixDgramPeer<4, 64>> =
+        RefCell::new(UnixDgramPeer::unbound(&runner.io()).unwrap());
+    let receiver: RefCell<UnixDgramPeer<4, 64>> =
+        RefCell::new(UnixDgramPeer::bind(&runner.io(), &here).unwrap());
+    sender.borrow_mut().set_log(log.clone(), 1);
+    receiver.borrow_mut().set_log(log.clone(), 2);
+    let paths = [here.as_path(), missing.as_path(), stale.as_path()];
+    let recorded = run_app(&sender, &receiver, paths, |d| {
+        runner.run(d, Some(Tock::from_millis(200))).unwrap();
+    });
+    {
+        let s = sender.borrow();
+        assert_eq!((s.sent(), s.failed(), s.refused()), (3, 6, 3), "{s:?}");
+    }
+    let records = log.records().unwrap().unwrap();
+    assert!(records.iter().any(|r| r.dir == Dir::Dropped));
+    assert!(records.iter().any(|r| r.dir == Dir::Error));
+
+    let again = WireLog::in_memory();
+    let sender: RefCell<UnixDgramPeer<4, 64>> =
+        RefCell::new(UnixDgramPeer::replay(&records, 1).unwrap());
+    let receiver: RefCell<UnixDgramPeer<4, 64>> =
+        RefCell::new(UnixDgramPeer::replay(&records, 2).unwrap());
+    sender.borrow_mut().set_log(again.clone(), 1);
+    receiver.borrow_mut().set_log(again.clone(), 2);
+    let replayed = run_app(&sender, &receiver, paths, |d| {
+        d.run(Some(Tock::from_millis(200))).unwrap();
+    });
+    assert_eq!(replayed, recorded);
+    assert_eq!(again.records().unwrap().unwrap(), records);
+    assert_eq!(sender.borrow().diverged(), 0);
+    for p in [&here, &stale] {
+        std::fs::remove_file(p).unwrap();
     }
 }

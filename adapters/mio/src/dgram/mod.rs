@@ -37,7 +37,7 @@ use hio::buf::Deck;
 use hio::{Cx, Doer, Error, IoKind, Recur, Tyme};
 use mio::event::Source;
 
-use crate::io::{Io, Ready, Registered, to_error};
+use crate::io::{Io, Ready, Registered, io_kind, to_error};
 use crate::wire::{Dir, Record, WireLog, WireLogError};
 
 /// One datagram: its address (the sender in `rx`; the destination in `tx`,
@@ -103,13 +103,22 @@ pub trait DgramSocket: Source {
 enum Backend<S: DgramSocket> {
     /// A real socket, registered with the runner's poll.
     Socket(Registered<S>),
-    /// Recorded datagrams, fed back at their tymes (see
-    /// [`DgramPeer::replay`]); sent datagrams go nowhere (they are logged).
-    Replay(VecDeque<Recorded<S::Addr>>),
+    /// A recording's events, played back at their tymes (see
+    /// [`DgramPeer::replay`]).
+    Replay(VecDeque<(Tyme, Event<S::Addr>)>),
 }
 
-/// A received datagram of a recording: tyme, sender, truncated, bytes.
-type Recorded<A> = (Tyme, A, bool, Vec<u8>);
+/// One event of a recording, as the replay device plays it back.
+enum Event<A> {
+    /// A datagram arrived: sender, truncated, bytes.
+    Rx(A, bool, Vec<u8>),
+    /// The datagram at the head of `tx` was sent (its recorded bytes).
+    Tx(Vec<u8>),
+    /// The datagram at the head of `tx` was refused by the OS.
+    Dropped(Vec<u8>, IoKind),
+    /// The socket reported an error by itself.
+    Error(IoKind),
+}
 
 /// The received-or-sent counters of a peer.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -183,6 +192,7 @@ pub struct DgramPeer<S: DgramSocket, const N: usize = 16, const M: usize = 1472>
     counts: Counts,
     error: Option<Error>,
     log: Option<(WireLog, u32)>,
+    diverged: u64,
 }
 
 impl<S: DgramSocket, const N: usize, const M: usize> fmt::Debug for DgramPeer<S, N, M> {
@@ -213,6 +223,7 @@ impl<S: DgramSocket, const N: usize, const M: usize> DgramPeer<S, N, M> {
             counts: Counts::default(),
             error: None,
             log: None,
+            diverged: 0,
         }
     }
 
@@ -227,23 +238,28 @@ impl<S: DgramSocket, const N: usize, const M: usize> DgramPeer<S, N, M> {
         Ok(Self::with_backend(Backend::Socket(sock)))
     }
 
-    /// The replay device: a peer without a socket that receives the
-    /// datagrams `records` show as received on channel `chan`, each at
-    /// its recorded tyme (in the first service at or after it, as soon as
-    /// `rx` has room), and whose sent datagrams go nowhere (they are
-    /// counted, and logged if a log is set). The same application doers
-    /// and the same [`PeerDoer`] run on it unchanged, under any driver
-    /// (the core's simulated one needs no runner and no network).
+    /// The replay device: a peer without a socket that plays back the
+    /// events `records` show for channel `chan`, in their order, each at
+    /// its recorded tyme (in the first service at or after it):
     ///
-    /// A run recorded in [`Mode::Tock`](crate::Mode::Tock) (one pass per
-    /// tyme) is reproduced exactly: the application sees the same
-    /// datagrams in the same passes. In [`Mode::Ready`](crate::Mode::Ready)
-    /// a recording has several passes at one tyme; replay delivers them in
-    /// the first. Errors and refusals are not replayed, and each service
-    /// empties `tx` (a recording in which the socket pushed back, which
-    /// loopback and local networks rarely do for datagrams, replays with
-    /// `tx` draining sooner; [`StreamReplay`](crate::StreamReplay) follows
-    /// the recording's sends for TCP, where that is common).
+    /// * a received datagram goes into `rx` (waiting while `rx` is full);
+    /// * a sent datagram takes the head of `tx` (waiting until the
+    ///   application queued it), counts it sent and sends it nowhere; a
+    ///   head that differs from the recorded bytes is counted in
+    ///   [`diverged`](Self::diverged);
+    /// * a dropped send takes the head of `tx` and counts it failed, with
+    ///   the recorded error; a reported error (a refusal) sets the error
+    ///   and the refusal count.
+    ///
+    /// So `tx` fills and drains as it did (back pressure included), and the
+    /// counters and errors come back too. The same application doers and
+    /// the same [`PeerDoer`] run on it unchanged, under any driver (the
+    /// core's simulated one needs no runner and no network). A run recorded
+    /// in [`Mode::Tock`](crate::Mode::Tock) (one pass per tyme) is
+    /// reproduced exactly: the application sees the same datagrams and
+    /// counters in the same passes. In [`Mode::Ready`](crate::Mode::Ready)
+    /// a recording has several passes at one tyme; replay plays them in
+    /// the first.
     ///
     /// # Errors
     ///
@@ -257,17 +273,26 @@ impl<S: DgramSocket, const N: usize, const M: usize> DgramPeer<S, N, M> {
         // one unnamed address serves every record without one
         let mut unnamed: Option<S::Addr> = None;
         for (line, r) in records.into_iter().enumerate() {
-            if r.chan != chan || !matches!(r.dir, Dir::Rx) {
+            if r.chan != chan {
                 continue;
             }
-            let addr = match (&r.addr, &unnamed) {
-                (None, Some(a)) => a.clone(),
-                _ => S::parse_addr(r.addr.as_deref()).ok_or(WireLogError::Addr(line))?,
+            let kind = r.kind.unwrap_or(IoKind::Other);
+            let event = match r.dir {
+                Dir::Tx => Event::Tx(r.data.clone()),
+                Dir::Dropped => Event::Dropped(r.data.clone(), kind),
+                Dir::Error => Event::Error(kind),
+                Dir::Rx => {
+                    let addr = match (&r.addr, &unnamed) {
+                        (None, Some(a)) => a.clone(),
+                        _ => S::parse_addr(r.addr.as_deref()).ok_or(WireLogError::Addr(line))?,
+                    };
+                    if r.addr.is_none() {
+                        unnamed = Some(addr.clone());
+                    }
+                    Event::Rx(addr, r.truncated, r.data.clone())
+                }
             };
-            if r.addr.is_none() {
-                unnamed = Some(addr.clone());
-            }
-            queue.push_back((r.tyme, addr, r.truncated, r.data.clone()));
+            queue.push_back((r.tyme, event));
         }
         Ok(Self::with_backend(Backend::Replay(queue)))
     }
@@ -374,9 +399,22 @@ impl<S: DgramSocket, const N: usize, const M: usize> DgramPeer<S, N, M> {
     pub fn error(&self) -> Option<Error> {
         self.error
     }
+    /// For a replay device: datagrams the application queued that differ
+    /// from the recording's (the replay then no longer reproduces it).
+    /// Zero for a socket.
+    pub fn diverged(&self) -> u64 {
+        self.diverged
+    }
     /// Takes the last error, leaving none.
     pub fn take_error(&mut self) -> Option<Error> {
         self.error.take()
+    }
+
+    fn log_error(&self, tyme: Tyme, dir: Dir, addr: Option<&S::Addr>, data: &[u8], kind: IoKind) {
+        if let Some((log, chan)) = &self.log {
+            let addr = addr.and_then(S::addr_text);
+            log.record_error(tyme, *chan, dir, addr.as_deref(), data, kind);
+        }
     }
 
     fn log(&self, tyme: Tyme, dir: Dir, addr: Option<&S::Addr>, data: &[u8], truncated: bool) {
@@ -434,6 +472,7 @@ impl<S: DgramSocket, const N: usize, const M: usize> DgramPeer<S, N, M> {
                     // not sent, so try it once more
                     self.counts.refused += 1;
                     self.error = Some(to_error(&e));
+                    self.log_error(tyme, Dir::Error, None, &[], io_kind(e.kind()));
                     moved = true;
                     retried = true;
                 }
@@ -444,7 +483,10 @@ impl<S: DgramSocket, const N: usize, const M: usize> DgramPeer<S, N, M> {
                     self.counts.failed += 1;
                     self.error = Some(to_error(&e));
                     moved = true;
-                    self.tx.pull();
+                    if let Some(d) = self.tx.pull() {
+                        let kind = io_kind(e.kind());
+                        self.log_error(tyme, Dir::Dropped, d.addr.as_ref(), &d.data, kind);
+                    }
                 }
             }
         }
@@ -492,6 +534,7 @@ impl<S: DgramSocket, const N: usize, const M: usize> DgramPeer<S, N, M> {
                         self.counts.refused += 1;
                     }
                     self.error = Some(to_error(&e));
+                    self.log_error(tyme, Dir::Error, None, &[], io_kind(e.kind()));
                     moved = true;
                     reports += 1;
                     if reports > N {
@@ -505,30 +548,60 @@ impl<S: DgramSocket, const N: usize, const M: usize> DgramPeer<S, N, M> {
 
     fn replay_step(&mut self, tyme: Tyme) -> bool {
         let mut moved = false;
-        // sent datagrams go nowhere, but are counted and logged
-        while let Some(d) = self.tx.pull() {
-            self.counts.sent += 1;
-            self.log(tyme, Dir::Tx, d.addr.as_ref(), &d.data, false);
-            moved = true;
-        }
         while let Backend::Replay(queue) = &mut self.backend {
-            if self.rx.is_full() || queue.front().is_none_or(|(at, ..)| *at > tyme) {
+            let Some((at, event)) = queue.front() else {
                 break;
+            };
+            let ready = *at <= tyme
+                && match event {
+                    Event::Rx(..) => !self.rx.is_full(),
+                    Event::Tx(_) | Event::Dropped(..) => !self.tx.is_empty(),
+                    Event::Error(_) => true,
+                };
+            if !ready {
+                break; // not due, rx full, or the application is behind
             }
-            let Some((_, addr, truncated, bytes)) = queue.pop_front() else {
+            let Some((_, event)) = queue.pop_front() else {
                 break;
             };
-            let n = bytes.len().min(M);
-            let d = Datagram {
-                addr,
-                data: heapless::Vec::from_slice(bytes.get(..n).unwrap_or(&[])).unwrap_or_default(),
-                truncated: truncated || bytes.len() > M,
-            };
-            self.counts.received += 1;
-            self.counts.truncated += u64::from(d.truncated);
-            self.log(tyme, Dir::Rx, Some(&d.addr), &d.data, d.truncated);
-            let _ = self.rx.push(d);
             moved = true;
+            match event {
+                Event::Rx(addr, truncated, bytes) => {
+                    let n = bytes.len().min(M);
+                    let d = Datagram {
+                        addr,
+                        data: heapless::Vec::from_slice(bytes.get(..n).unwrap_or(&[]))
+                            .unwrap_or_default(),
+                        truncated: truncated || bytes.len() > M,
+                    };
+                    self.counts.received += 1;
+                    self.counts.truncated += u64::from(d.truncated);
+                    self.log(tyme, Dir::Rx, Some(&d.addr), &d.data, d.truncated);
+                    let _ = self.rx.push(d);
+                }
+                Event::Tx(bytes) => {
+                    if let Some(d) = self.tx.pull() {
+                        self.diverged += u64::from(d.data.as_slice() != bytes.as_slice());
+                        self.counts.sent += 1;
+                        self.log(tyme, Dir::Tx, d.addr.as_ref(), &d.data, false);
+                    }
+                }
+                Event::Dropped(bytes, kind) => {
+                    if let Some(d) = self.tx.pull() {
+                        self.diverged += u64::from(d.data.as_slice() != bytes.as_slice());
+                        self.counts.failed += 1;
+                        self.error = Some(Error::Io(kind));
+                        self.log_error(tyme, Dir::Dropped, d.addr.as_ref(), &d.data, kind);
+                    }
+                }
+                Event::Error(kind) => {
+                    if matches!(kind, IoKind::ConnectionRefused | IoKind::ConnectionReset) {
+                        self.counts.refused += 1;
+                    }
+                    self.error = Some(Error::Io(kind));
+                    self.log_error(tyme, Dir::Error, None, &[], kind);
+                }
+            }
         }
         moved
     }
