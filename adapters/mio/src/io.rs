@@ -210,6 +210,16 @@ impl Io {
         }
     }
 
+    /// Forgets `what` for `token`, the closed states included. For datagram
+    /// sockets, where an error event is one datagram's report (an ICMP
+    /// "port unreachable", read back by the next receive) and not the end
+    /// of the socket.
+    pub fn forget(&self, token: Token, what: Ready) {
+        if let Some(r) = self.shared.table.borrow_mut().ready.get_mut(token.0) {
+            *r = r.without(what);
+        }
+    }
+
     /// Records `what` for `token` (the runner does this for every event).
     /// Returns false if `token` is not registered through this handle.
     pub fn mark(&self, token: Token, what: Ready) -> bool {
@@ -297,6 +307,10 @@ impl<S: Source> Registered<S> {
     /// Forgets `what` (after an operation would block).
     pub fn clear(&self, what: Ready) {
         self.io.clear(self.token, what);
+    }
+    /// Forgets `what`, the closed states included ([`Io::forget`]).
+    pub fn forget(&self, what: Ready) {
+        self.io.forget(self.token, what);
     }
     /// The handle it is registered through.
     pub fn io(&self) -> &Io {

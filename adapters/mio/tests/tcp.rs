@@ -324,8 +324,9 @@ fn a_large_checksummed_transfer_through_one_tree() {
 
 #[test]
 fn a_slow_reader_gets_back_pressure_and_every_byte() {
-    // The std client writes 8 MiB from one thread and reads slowly from
-    // another. The server's tx ring fills, then its rx ring, then it stops
+    // The std client writes 64 MiB from one thread and reads slowly from
+    // another (a 50 µs pause every 32 KiB: cheap pauses, many of them).
+    // The server's tx ring fills, then its rx ring, then it stops
     // reading from that client; the kernel buffers fill and the writer
     // blocks. Nothing is lost: the checksums match.
     //
@@ -333,7 +334,7 @@ fn a_slow_reader_gets_back_pressure_and_every_byte() {
     // (or after 20 s, and then the test fails): a reader slowed by sleeps
     // alone kept up with a server slowed by a loaded machine, and the
     // rings were not always seen full.
-    const TOTAL: u64 = 8 << 20;
+    const TOTAL: u64 = 64 << 20;
     let full = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let seen_full = std::sync::Arc::clone(&full);
     let client = move |addr| {
@@ -379,7 +380,7 @@ fn a_slow_reader_gets_back_pressure_and_every_byte() {
             got += n as u64;
             chunks += 1;
             if chunks.is_multiple_of(8) {
-                thread::sleep(Duration::from_millis(1)); // slow
+                thread::sleep(Duration::from_micros(50)); // slow
             }
         }
         (writer.join().unwrap(), sum, got, bad)
@@ -398,7 +399,7 @@ fn a_slow_reader_gets_back_pressure_and_every_byte() {
         },
     );
     println!(
-        "slow reader: 8 MiB echoed in {:?}; server rx ring was full: {}, tx ring full: {}",
+        "slow reader: 64 MiB echoed in {:?}; server rx ring was full: {}, tx ring full: {}",
         start.elapsed(),
         seen.rx_full,
         seen.tx_full
