@@ -1,0 +1,52 @@
+# Windows: cross-compile for x86_64-pc-windows-gnu (mingw-w64) and run the
+# tests of hio, hio-mio and hio-iocp under wine, doctests included.
+# Sourced by .ci/run (set -euo pipefail, `step`, cwd = workspace root).
+
+step "windows: mingw-w64 and wine, the target, a wine prefix with the stand-in DLL"
+windows_started=$SECONDS
+if ! command -v wine >/dev/null || ! command -v x86_64-w64-mingw32-gcc >/dev/null; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends mingw-w64 wine64 wine
+fi
+rustup target add x86_64-pc-windows-gnu
+windows_target_dir=${CARGO_TARGET_DIR:-target}
+export WINEPREFIX
+WINEPREFIX=$(realpath -m "$windows_target_dir/wine-prefix")
+export WINEDEBUG=-all
+if [ ! -d "$WINEPREFIX/drive_c/windows/system32" ]; then
+  wineboot --init >/dev/null 2>&1 || true
+  wineserver -w
+fi
+# Debian's wine 8 lacks bcryptprimitives.dll (ProcessPrng), which every
+# Rust program imports: without it each exe exits with status 53.
+x86_64-w64-mingw32-gcc -shared -O2 -o "$WINEPREFIX/drive_c/windows/system32/bcryptprimitives.dll" \
+  .ci/wine/bcryptprimitives.c -ladvapi32 -Wl,--kill-at
+
+step "windows: a pty as COM5 for the serial test"
+# socat joins two ptys; one is exposed to wine as COM5, the other end echoes
+# every byte back (a loopback plug), so the test reads what it wrote.
+if ! command -v socat >/dev/null; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends socat
+fi
+windows_pty_dir=$(realpath -m "$windows_target_dir/wine-pty")
+mkdir -p "$windows_pty_dir"
+rm -f "$windows_pty_dir/com" "$windows_pty_dir/echo"
+socat -d "pty,raw,echo=0,link=$windows_pty_dir/com" "pty,raw,echo=0,link=$windows_pty_dir/echo" &
+windows_socat=$!
+for _ in $(seq 50); do [ -e "$windows_pty_dir/echo" ] && break; sleep 0.1; done
+# the echo end: cat reads what the COM port sent and writes it back
+stty -F "$windows_pty_dir/echo" raw -echo
+cat < "$windows_pty_dir/echo" > "$windows_pty_dir/echo" &
+windows_echo=$!
+ln -sfn "$(readlink -f "$windows_pty_dir/com")" "$WINEPREFIX/dosdevices/com5"
+export HIO_TEST_COM=COM5
+
+step "windows: cargo test for hio, hio-mio, hio-iocp under wine"
+CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER=wine \
+  cargo test --target x86_64-pc-windows-gnu -p hio -p hio-mio -p hio-iocp
+kill "$windows_echo" "$windows_socat" 2>/dev/null || true
+wait "$windows_echo" "$windows_socat" 2>/dev/null || true
+unset HIO_TEST_COM
+wineserver -k || true
+echo "windows step: $((SECONDS - windows_started)) s"
