@@ -23,30 +23,18 @@ x86_64-w64-mingw32-gcc -shared -O2 -o "$WINEPREFIX/drive_c/windows/system32/bcry
   .ci/wine/bcryptprimitives.c -ladvapi32 -Wl,--kill-at
 
 step "windows: a pty as COM5 for the serial test"
-# socat joins two ptys; one is exposed to wine as COM5, the other end echoes
-# every byte back (a loopback plug), so the test reads what it wrote.
-if ! command -v socat >/dev/null; then
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends socat
-fi
-windows_pty_dir=$(realpath -m "$windows_target_dir/wine-pty")
-mkdir -p "$windows_pty_dir"
-rm -f "$windows_pty_dir/com" "$windows_pty_dir/echo"
-socat -d "pty,raw,echo=0,link=$windows_pty_dir/com" "pty,raw,echo=0,link=$windows_pty_dir/echo" &
-windows_socat=$!
-for _ in $(seq 50); do [ -e "$windows_pty_dir/echo" ] && break; sleep 0.1; done
-# the echo end: cat reads what the COM port sent and writes it back
-stty -F "$windows_pty_dir/echo" raw -echo
-cat < "$windows_pty_dir/echo" > "$windows_pty_dir/echo" &
+# a pty whose other end writes every byte back (a loopback plug), linked
+# as wine's COM5
+python3 .ci/wine/pty-echo.py "$WINEPREFIX/dosdevices/com5" &
 windows_echo=$!
-ln -sfn "$(readlink -f "$windows_pty_dir/com")" "$WINEPREFIX/dosdevices/com5"
+for _ in $(seq 50); do [ -L "$WINEPREFIX/dosdevices/com5" ] && break; sleep 0.1; done
 export HIO_TEST_COM=COM5
 
 step "windows: cargo test for hio, hio-mio, hio-iocp under wine"
 CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER=wine \
   cargo test --target x86_64-pc-windows-gnu -p hio -p hio-mio -p hio-iocp
-kill "$windows_echo" "$windows_socat" 2>/dev/null || true
-wait "$windows_echo" "$windows_socat" 2>/dev/null || true
+kill "$windows_echo" 2>/dev/null || true
+wait "$windows_echo" 2>/dev/null || true
 unset HIO_TEST_COM
 wineserver -k || true
 echo "windows step: $((SECONDS - windows_started)) s"

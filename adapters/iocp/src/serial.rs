@@ -77,9 +77,10 @@ pub struct SerialConfig {
     /// Flow control.
     pub flow_control: FlowControl,
     /// The longest a pending read waits with nothing received before it
-    /// completes empty (and is restarted). A read completes as soon as any
-    /// byte arrived, whatever this is; it only bounds how long an idle read
-    /// stays in the kernel (1 ms to about 49 days).
+    /// completes empty (and is restarted). Whatever this is, a read
+    /// completes 1 ms after the last byte of a burst (or when its buffer is
+    /// full); this only bounds how long an idle read stays in the kernel
+    /// (1 ms to about 49 days).
     pub read_wait: Duration,
 }
 

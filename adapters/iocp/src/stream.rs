@@ -260,6 +260,7 @@ impl<const RX: usize, const TX: usize> Stream<RX, TX> {
                         self.port.note_activity();
                     }
                 }
+                Err(e) if sys::failure(&e) == Failure::Empty => {}
                 Err(e) => failed = failed.or(Some(e)),
             }
         }
@@ -278,7 +279,7 @@ impl<const RX: usize, const TX: usize> Stream<RX, TX> {
             match sys::failure(&e) {
                 Failure::Cancelled => self.cancelled += 1,
                 Failure::Ended => self.close(None),
-                Failure::NotYet | Failure::Other => {
+                Failure::NotYet | Failure::Empty | Failure::Other => {
                     let err = to_error(&e);
                     self.close(Some(err));
                     return Err(err);

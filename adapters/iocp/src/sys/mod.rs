@@ -41,8 +41,8 @@ use windows_sys::Win32::Devices::Communication::{
 use windows_sys::Win32::Foundation::{
     CloseHandle, ERROR_BROKEN_PIPE, ERROR_FILE_NOT_FOUND, ERROR_HANDLE_EOF, ERROR_IO_PENDING,
     ERROR_NO_DATA, ERROR_OPERATION_ABORTED, ERROR_PIPE_BUSY, ERROR_PIPE_CONNECTED,
-    ERROR_PIPE_NOT_CONNECTED, GENERIC_READ, GENERIC_WRITE, HANDLE, INVALID_HANDLE_VALUE,
-    WAIT_TIMEOUT,
+    ERROR_PIPE_NOT_CONNECTED, ERROR_SEM_TIMEOUT, ERROR_TIMEOUT, GENERIC_READ, GENERIC_WRITE,
+    HANDLE, INVALID_HANDLE_VALUE, WAIT_TIMEOUT,
 };
 use windows_sys::Win32::Storage::FileSystem::{
     CREATE_ALWAYS, CreateFileW, FILE_ATTRIBUTE_NORMAL, FILE_FLAG_FIRST_PIPE_INSTANCE,
@@ -69,6 +69,10 @@ pub(crate) enum Failure {
     Ended,
     /// A pipe name that does not exist yet or whose instances are busy.
     NotYet,
+    /// A COM port read that timed out with nothing received (wine 8
+    /// reports `ERROR_TIMEOUT`, measured; Windows completes it with zero
+    /// bytes).
+    Empty,
     /// Anything else.
     Other,
 }
@@ -84,6 +88,7 @@ pub(crate) fn failure(e: &io::Error) -> Failure {
             Failure::Ended
         }
         ERROR_FILE_NOT_FOUND | ERROR_PIPE_BUSY => Failure::NotYet,
+        ERROR_TIMEOUT | ERROR_SEM_TIMEOUT | WAIT_TIMEOUT => Failure::Empty,
         _ => Failure::Other,
     }
 }
@@ -578,14 +583,17 @@ pub(crate) fn serial(name: &str, config: &SerialConfig) -> io::Result<Handle> {
     if unsafe { SetCommState(h.0, &dcb) } == 0 {
         return Err(io::Error::last_os_error());
     }
-    // "return what is there": a read completes as soon as a byte arrived
-    // (or with zero bytes after the constant), never waiting to fill
+    // "return what is there": a read completes 1 ms after the last byte of
+    // a burst (the interval timer starts at the first byte), when its
+    // buffer is full, or empty after the constant. (The documented
+    // MAXDWORD/MAXDWORD/constant form does not work under wine 8: a read
+    // there waited for its whole buffer, measured.)
     let constant = u32::try_from(config.read_wait.as_millis())
         .unwrap_or(u32::MAX - 1)
         .clamp(1, u32::MAX - 1);
     let timeouts = COMMTIMEOUTS {
-        ReadIntervalTimeout: u32::MAX,
-        ReadTotalTimeoutMultiplier: u32::MAX,
+        ReadIntervalTimeout: 1,
+        ReadTotalTimeoutMultiplier: 0,
         ReadTotalTimeoutConstant: constant,
         WriteTotalTimeoutMultiplier: 0,
         WriteTotalTimeoutConstant: 0,
