@@ -14,9 +14,11 @@ export WINEPREFIX
 WINEPREFIX=$(realpath -m "$windows_target_dir/wine-prefix")
 export WINEDEBUG=-all
 if [ ! -d "$WINEPREFIX/drive_c/windows/system32" ]; then
+  mkdir -p "$WINEPREFIX"
   wineboot --init >/dev/null 2>&1 || true
   wineserver -w
 fi
+[ -d "$WINEPREFIX/drive_c/windows/system32" ] || { echo "wine did not create $WINEPREFIX" >&2; exit 1; }
 # Debian's wine 8 lacks bcryptprimitives.dll (ProcessPrng), which every
 # Rust program imports: without it each exe exits with status 53.
 x86_64-w64-mingw32-gcc -shared -O2 -o "$WINEPREFIX/drive_c/windows/system32/bcryptprimitives.dll" \

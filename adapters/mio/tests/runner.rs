@@ -374,6 +374,9 @@ fn the_runner_is_a_pacer_too() {
     );
     assert_eq!(walls.borrow().len(), 20);
     assert!(wall >= Duration::from_millis(190), "{wall:?}");
-    assert!(stats.max_late < Tock::from_millis(5), "{stats:?}");
+    // the worst single pass: the portable alarm under wine on a loaded
+    // machine was measured 9 ms late once
+    let bound = if cfg!(target_os = "linux") { 5 } else { 20 };
+    assert!(stats.max_late < Tock::from_millis(bound), "{stats:?}");
     assert_eq!(runner.failure(), None);
 }
