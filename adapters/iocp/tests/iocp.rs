@@ -125,6 +125,16 @@ fn a_pipe_echoes_through_the_completion_port() {
 }
 
 #[test]
+fn a_pipe_name_has_one_server() {
+    let runner = Runner::new().unwrap();
+    let name = pipe_name("taken");
+    let first: Stream<16, 16> = Stream::pipe_server(&runner.port(), &name).unwrap();
+    let second: Result<Stream<16, 16>, Error> = Stream::pipe_server(&runner.port(), &name);
+    assert_eq!(second.err(), Some(Error::Io(hio::IoKind::PermissionDenied)));
+    drop(first);
+}
+
+#[test]
 fn a_pipe_client_that_closes_cuts_the_server_off() {
     let mut runner = Runner::new().unwrap();
     let port = runner.port();

@@ -197,8 +197,11 @@ fn tock_mode_services_once_per_tock_ready_mode_at_once() {
     );
     assert_eq!(tock_stats.ready_passes, 0);
     assert!(tock_trips <= tock_stats.passes);
+    // under wine every system call costs more: 14x was measured there on
+    // a loaded machine (over 20x unloaded)
+    let factor = if cfg!(windows) { 10 } else { 20 };
     assert!(
-        ready_trips > 20 * tock_trips.max(1),
+        ready_trips > factor * tock_trips.max(1),
         "{ready_trips} vs {tock_trips}"
     );
 }
