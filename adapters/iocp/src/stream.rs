@@ -49,7 +49,7 @@ enum State {
 /// * **Contexts.** Any doer context; [`service`](Device::service) is meant
 ///   for its service doer, once per pass.
 /// * **Short reads and writes.** Normal: a read completes with what has
-///   arrived (a COM port: as soon as a byte is there).
+///   arrived (a COM port: 1 ms after the last byte of a burst).
 /// * **Ending.** A pipe whose other end closed is [`cutoff`](Self::cutoff);
 ///   the bytes it sent before are in `rx`. Not an error of the tree; other
 ///   OS errors are also kept in [`error`](Self::error) and returned by
