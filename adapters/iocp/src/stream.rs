@@ -125,8 +125,8 @@ impl<const RX: usize, const TX: usize> Stream<RX, TX> {
     ///
     /// # Errors
     ///
-    /// The OS error of creating it (`Io(PermissionDenied)` if a server
-    /// already holds the name), or of associating it with the port.
+    /// The OS error of creating it (also when a server already holds the
+    /// name), or of associating it with the port.
     pub fn pipe_server(port: &Port, name: &str) -> Result<Self, Error> {
         let buffer = u32::try_from(RX.max(TX).min(CHUNK)).unwrap_or(4096);
         let h = sys::pipe_server(name, buffer).map_err(|e| to_error(&e))?;

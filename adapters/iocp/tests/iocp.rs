@@ -130,7 +130,10 @@ fn a_pipe_name_has_one_server() {
     let name = pipe_name("taken");
     let first: Stream<16, 16> = Stream::pipe_server(&runner.port(), &name).unwrap();
     let second: Result<Stream<16, 16>, Error> = Stream::pipe_server(&runner.port(), &name);
-    assert_eq!(second.err(), Some(Error::Io(hio::IoKind::PermissionDenied)));
+    // (Windows documents ERROR_ACCESS_DENIED; wine 8 answers otherwise:
+    // both are OS errors, and the first server is intact)
+    assert!(matches!(second, Err(Error::Io(_))), "{second:?}");
+    assert!(!first.cutoff());
     drop(first);
 }
 
