@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """A loopback plug for a COM port under wine: opens a pty, links its
 device path to argv[1] (for `$WINEPREFIX/dosdevices/com5`), and writes
-every byte that arrives back to the sender until killed."""
+every byte that arrives back to the sender until killed, or until the
+shell that started it is gone (so a failed CI step leaves nothing behind)."""
 import os
 import pty
+import select
 import sys
 import tty
 
@@ -16,7 +18,10 @@ os.symlink(os.ttyname(slave), link)
 print(f"pty-echo: {link} -> {os.ttyname(slave)}", flush=True)
 # the slave stays open here, so the master never sees a hang-up when the
 # program under test closes the port
-while True:
+parent = os.getppid()
+while os.getppid() == parent:
+    if not select.select([master], [], [], 1.0)[0]:
+        continue
     try:
         data = os.read(master, 4096)
     except OSError:
