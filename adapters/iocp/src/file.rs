@@ -57,13 +57,14 @@ enum Asked {
 ///   its buffer kept until the kernel gave it back.
 #[derive(Debug)]
 pub struct File {
-    port: Port,
     handle: sys::Handle,
     op: sys::Op,
     asked: Option<Asked>,
     done: Option<Done>,
     failed: Option<Error>,
     unread: (usize, usize),
+    /// Last: dropped after the handle and the operation.
+    port: Port,
 }
 
 impl File {

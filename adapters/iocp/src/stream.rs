@@ -63,7 +63,6 @@ enum State {
 ///   freed only after the kernel is done with them; if they do not come,
 ///   the buffers are kept until the port takes them (never freed early).
 pub struct Stream<const RX: usize, const TX: usize> {
-    port: Port,
     kind: Kind,
     name: String,
     handle: Option<sys::Handle>,
@@ -81,6 +80,8 @@ pub struct Stream<const RX: usize, const TX: usize> {
     received: u64,
     sent: u64,
     cancelled: u64,
+    /// Last: dropped after the handle and the operations.
+    port: Port,
 }
 
 impl<const RX: usize, const TX: usize> fmt::Debug for Stream<RX, TX> {

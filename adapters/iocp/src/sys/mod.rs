@@ -231,7 +231,7 @@ impl Drop for Port {
         // packets still queued. A packet that never comes leaks its cell
         // (memory, never unsoundness).
         let mut room = Completions::with_capacity(64);
-        for _ in 0..1000 {
+        for _ in 0..100 {
             if self.in_flight.get() == 0 {
                 break;
             }
