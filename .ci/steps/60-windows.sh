@@ -39,4 +39,8 @@ kill "$windows_echo" 2>/dev/null || true
 wait "$windows_echo" 2>/dev/null || true
 unset HIO_TEST_COM
 wineserver -k || true
+
+step "windows: clippy and docs for the Windows target (hio-iocp's code exists only there)"
+cargo clippy --target x86_64-pc-windows-gnu -p hio -p hio-mio -p hio-iocp --all-targets -- -D warnings
+RUSTDOCFLAGS="-D warnings" cargo doc --target x86_64-pc-windows-gnu -p hio-mio -p hio-iocp --no-deps
 echo "windows step: $((SECONDS - windows_started)) s"
