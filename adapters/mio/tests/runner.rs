@@ -101,11 +101,15 @@ fn passes_keep_absolute_deadlines_with_sub_millisecond_lateness() {
     // sub-millisecond: mio alone would be up to 1 ms late at every pass
     // (it rounds 31.25 ms up to 32); the median is robust to a noisy
     // neighbour on a shared machine, the worst case is only reported
-    assert!(median < Duration::from_micros(500), "median {median:?}");
+    // (the portable alarm of other platforms sleeps the sub-millisecond
+    // tail: under wine that oversleeps by about 0.7 ms)
+    let bound = if cfg!(target_os = "linux") { 500 } else { 2000 };
+    assert!(median < Duration::from_micros(bound), "median {median:?}");
     // no drift: the last passes are as close to their origin-based
     // deadlines as the first (relative sleeps would add up: 32 x 0.75 ms
     // of rounding with mio alone)
-    assert!(tail_median < Duration::from_millis(1), "{tail:?}");
+    let bound = if cfg!(target_os = "linux") { 1 } else { 3 };
+    assert!(tail_median < Duration::from_millis(bound), "{tail:?}");
 }
 
 #[test]
@@ -165,7 +169,10 @@ fn an_every_pass_tree_wakes_once_per_tock_and_costs_little() {
     );
     assert_eq!(n, 32);
     assert_eq!(stats.ready_passes, 0); // no IO, no extra passes
-    assert!(stats.waits <= 40, "{stats:?}");
+    // the timerfd wakes once per pass; the portable alarm twice (the whole
+    // milliseconds in the poll, then the sleep for the tail)
+    let bound = if cfg!(target_os = "linux") { 40 } else { 72 };
+    assert!(stats.waits <= bound, "{stats:?}");
     assert!(cpu < Duration::from_millis(60), "cpu {cpu:?}");
 }
 
@@ -367,6 +374,9 @@ fn the_runner_is_a_pacer_too() {
     );
     assert_eq!(walls.borrow().len(), 20);
     assert!(wall >= Duration::from_millis(190), "{wall:?}");
-    assert!(stats.max_late < Tock::from_millis(5), "{stats:?}");
+    // the worst single pass: the portable alarm under wine on a loaded
+    // machine was measured 9 ms late once
+    let bound = if cfg!(target_os = "linux") { 5 } else { 20 };
+    assert!(stats.max_late < Tock::from_millis(bound), "{stats:?}");
     assert_eq!(runner.failure(), None);
 }
