@@ -294,8 +294,10 @@ impl<'a, const N: usize, S: Shape> Doist<'a, N, S> {
         self.passes
     }
     /// hio's `doist.done`: `Complete` after a run that ended because no deeds
-    /// were left, `Incomplete` after one stopped by its limit, a pacer or an
-    /// error, `Unset` before any run.
+    /// were left, `Incomplete` while a run goes on and after one stopped by
+    /// its limit, a pacer or an error, `Unset` before any run. A driver of
+    /// its own (enter, recur, ...) ends a run with [`finish`](Self::finish)
+    /// to record it, or with [`exit`](Self::exit) after an error.
     pub fn done(&self) -> Done {
         self.done
     }
@@ -344,6 +346,7 @@ impl<'a, const N: usize, S: Shape> Doist<'a, N, S> {
     /// would queue each doer a second time beside its running entry; here a
     /// doer has one entry at a time).
     pub fn enter(&mut self) -> Result<(), Error> {
+        self.done = Done::Incomplete;
         self.sched.enter_all(self.tyme, self.tracer, None)
     }
 
@@ -364,6 +367,21 @@ impl<'a, const N: usize, S: Shape> Doist<'a, N, S> {
     /// last to the first (after an error: hio's split order, section 3.5).
     pub fn exit(&mut self) {
         self.sched.exit_all(self.tyme, self.tracer, None);
+    }
+
+    /// Ends a run that no error stopped, as hio's `do` does: records
+    /// [`done`](Self::done) (`Complete` when no deeds are left, `Incomplete`
+    /// when some are) and then [`exit`](Self::exit)s, closing what is left.
+    /// Returns whether it was complete. For drivers that run the passes
+    /// themselves (an IO runner); [`run`](Self::run) ends this way.
+    pub fn finish(&mut self) -> bool {
+        self.done = if self.sched.deeds.is_empty() {
+            Done::Complete
+        } else {
+            Done::Incomplete
+        };
+        self.exit();
+        self.done == Done::Complete
     }
 
     /// hio's `extend` on a running doist, from outside the tree (between
@@ -421,7 +439,6 @@ impl<'a, const N: usize, S: Shape> Doist<'a, N, S> {
         limit: Option<Tock>,
         pacer: &mut P,
     ) -> Result<bool, Error> {
-        self.done = Done::Incomplete;
         pacer.begin(self.tyme);
         if let Err(e) = self.enter() {
             self.exit();
@@ -434,7 +451,6 @@ impl<'a, const N: usize, S: Shape> Doist<'a, N, S> {
                 return Err(e);
             }
             if self.sched.deeds.is_empty() {
-                self.done = Done::Complete;
                 break;
             }
             if stop.is_some_and(|s| self.tyme >= s) {
@@ -452,7 +468,6 @@ impl<'a, const N: usize, S: Shape> Doist<'a, N, S> {
                 break;
             }
         }
-        self.exit();
-        Ok(self.done == Done::Complete)
+        Ok(self.finish())
     }
 }

@@ -6,7 +6,7 @@ use std::io;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use hio::{Doist, Error, Tock, Tyme};
+use hio::{Doist, Error, Shape, Tock, Tyme};
 
 use crate::port::{Port, to_error};
 use crate::sys;
@@ -157,9 +157,9 @@ impl Runner {
     ///
     /// An error that escaped a doer, or a failure of the port, after the
     /// tree was closed.
-    pub fn run<const N: usize>(
+    pub fn run<const N: usize, S: Shape>(
         &mut self,
-        doist: &mut Doist<'_, N>,
+        doist: &mut Doist<'_, N, S>,
         limit: Option<Tock>,
     ) -> Result<Ending, Error> {
         self.origin = Some((Instant::now(), doist.tyme()));
@@ -170,13 +170,19 @@ impl Runner {
         }
         let stop = limit.filter(|l| !l.is_zero()).map(|l| doist.tyme() + l);
         let ending = self.passes(doist, stop);
-        doist.exit();
+        // hio's done: recorded for a run that no error stopped
+        match ending {
+            Ok(_) => {
+                doist.finish();
+            }
+            Err(_) => doist.exit(),
+        }
         ending
     }
 
-    fn passes<const N: usize>(
+    fn passes<const N: usize, S: Shape>(
         &mut self,
-        doist: &mut Doist<'_, N>,
+        doist: &mut Doist<'_, N, S>,
         stop: Option<Tyme>,
     ) -> Result<Ending, Error> {
         loop {
@@ -224,9 +230,9 @@ impl Runner {
 
     /// One pass (an early one with a zero tock); whether a device noted
     /// activity in it.
-    fn pass<const N: usize>(
+    fn pass<const N: usize, S: Shape>(
         &mut self,
-        doist: &mut Doist<'_, N>,
+        doist: &mut Doist<'_, N, S>,
         early: bool,
     ) -> Result<bool, Error> {
         self.pending = false;
@@ -247,7 +253,7 @@ impl Runner {
         Ok(self.port.activity() != before)
     }
 
-    fn ended<const N: usize>(&self, doist: &Doist<'_, N>) -> Option<Ending> {
+    fn ended<const N: usize, S: Shape>(&self, doist: &Doist<'_, N, S>) -> Option<Ending> {
         if doist.is_idle() {
             Some(Ending::Done)
         } else if self.stopper.is_stopped() {

@@ -8,7 +8,7 @@ use std::ops::ControlFlow;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use hio::{Clock, Doist, Due, Error, Pacer, Tock, Tyme};
+use hio::{Clock, Doist, Due, Error, Pacer, Shape, Tock, Tyme};
 use mio::{Events, Poll, Token};
 
 use crate::io::{Io, Ready, to_error};
@@ -302,9 +302,9 @@ impl Runner {
     ///
     /// An error that escaped a doer, or a failure of the OS poll, after the
     /// tree was closed.
-    pub fn run<const N: usize>(
+    pub fn run<const N: usize, S: Shape>(
         &mut self,
-        doist: &mut Doist<'_, N>,
+        doist: &mut Doist<'_, N, S>,
         limit: Option<Tock>,
     ) -> Result<Ending, Error> {
         self.begin(doist.tyme());
@@ -314,13 +314,19 @@ impl Runner {
         }
         let stop = limit.filter(|l| !l.is_zero()).map(|l| doist.tyme() + l);
         let ending = self.passes(doist, stop);
-        doist.exit();
+        // hio's done: recorded for a run that no error stopped
+        match ending {
+            Ok(_) => {
+                doist.finish();
+            }
+            Err(_) => doist.exit(),
+        }
         ending
     }
 
-    fn passes<const N: usize>(
+    fn passes<const N: usize, S: Shape>(
         &mut self,
-        doist: &mut Doist<'_, N>,
+        doist: &mut Doist<'_, N, S>,
         stop: Option<Tyme>,
     ) -> Result<Ending, Error> {
         // events that came before the first pass
@@ -371,9 +377,9 @@ impl Runner {
 
     /// One pass; a readiness pass runs with a zero tock. Returns whether a
     /// device noted activity during it.
-    fn pass<const N: usize>(
+    fn pass<const N: usize, S: Shape>(
         &mut self,
-        doist: &mut Doist<'_, N>,
+        doist: &mut Doist<'_, N, S>,
         ready: bool,
     ) -> Result<bool, Error> {
         self.pending_io = false;
@@ -395,7 +401,7 @@ impl Runner {
         Ok(self.io.activity() != before)
     }
 
-    fn ended<const N: usize>(&self, doist: &Doist<'_, N>) -> Option<Ending> {
+    fn ended<const N: usize, S: Shape>(&self, doist: &Doist<'_, N, S>) -> Option<Ending> {
         if doist.is_idle() {
             Some(Ending::Done)
         } else if self.stopper.is_stopped() {

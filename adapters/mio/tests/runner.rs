@@ -9,7 +9,7 @@
 use std::cell::RefCell;
 use std::time::{Duration, Instant};
 
-use hio::{Cx, Doer, Doify, Doist, Error, Phase, Recorder, Recur, Tock, Tyme};
+use hio::{Cx, Doer, Doify, Doist, Done, Error, Phase, Recorder, Recur, Tock, Tyme};
 use hio_mio::{Ending, Mode, Runner};
 
 /// Records the wall time of every recur.
@@ -284,8 +284,11 @@ fn a_stopper_closes_the_tree_in_reverse_order() {
     doist.add(&mut a).unwrap();
     doist.add(&mut b).unwrap();
     doist.add(&mut stopper).unwrap();
+    assert_eq!(doist.done(), Done::Unset);
     assert_eq!(runner.run(&mut doist, None), Ok(Ending::Stopped));
     assert_eq!(doist.passes(), 1);
+    // stopped with doers left: hio's done is false
+    assert_eq!(doist.done(), Done::Incomplete);
     drop(doist);
     assert_eq!(*log.borrow(), ["b cease", "b exit", "a cease", "a exit"]);
 }
@@ -316,6 +319,7 @@ fn an_error_closes_the_tree_and_comes_back() {
     doist.add(&mut a).unwrap();
     doist.add(&mut b).unwrap();
     assert_eq!(runner.run(&mut doist, None), Err(Error::Doer(7)));
+    assert_eq!(doist.done(), Done::Incomplete);
     drop(doist);
     assert_eq!(
         *log.borrow(),
@@ -347,6 +351,8 @@ fn a_finished_tree_ends_done() {
     assert_eq!(runner.run(&mut doist, None), Ok(Ending::Done));
     // passes at 0, 2 and 4 ms of wall time
     assert!(start.elapsed() >= Duration::from_millis(4));
+    // everything finished: hio's done is true, as after Doist::run
+    assert_eq!(doist.done(), Done::Complete);
 }
 
 #[test]
