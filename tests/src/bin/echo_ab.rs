@@ -1,7 +1,7 @@
 //! The TCP echo benchmark: our echo server (hio-mio) against a tokio
 //! current_thread echo server, in turn (A B A B ...), under the same load.
 //!
-//! `cargo run --release -p hio-tests --bin echo-ab -- [--quick] [--rounds N] [--secs S] [--lg-threads N]`
+//! `cargo run --release -p hio-tests --bin echo-ab -- [--quick] [--rounds N] [--secs S] [--lg-threads N] [--point P] [--only SERVER]`
 //!
 //! ```text
 //!  server thread (one of, in turn)             load generator (same for both)
@@ -22,12 +22,17 @@
 //! one connection streaming 64 KiB writes while reading the echo back
 //! (MB/s each way; every byte checked against the pattern, and the totals
 //! sent and received must match after the writer half-closes). Each point
-//! runs A B A B ... for `--rounds` rounds (3; 2 with `--quick`), each run on
+//! runs A B A B ... for `--rounds` rounds (5; 2 with `--quick`), each run on
 //! a fresh server: connect, warm up, measure a window of `--secs` seconds
-//! (2; 0.3 with `--quick`), stop. The table shows medians, the ratio
-//! hio/tokio, and the CPU each side used during the window (in cores, from
-//! `/proc/self/task/*/stat`, 10 ms ticks), so a load generator near its
-//! core count says it may be the bottleneck. The last line is
+//! (1; 0.3 with `--quick`), stop. Many short alternating windows and their
+//! medians resist a shared machine's noise better than a few long ones.
+//!
+//! The table shows, per point, the median rates, the ratio hio/tokio, the
+//! server thread's CPU time per unit of work (ns per round trip, µs per MB;
+//! from `/proc/self/task/*/stat`, 10 ms ticks) with its ratio tokio/hio,
+//! and the cores the load generator's workers used: near its worker count,
+//! the load generator may be the bottleneck, and the CPU-per-work ratio is
+//! then the better comparison of the two servers. The last line is
 //! `min_ratio=<number>`: the lowest ratio over all points.
 //!
 //! Exit code 0 when every run completed and checked; 1 when a run failed
@@ -58,8 +63,8 @@ const PERIOD: usize = 251;
 
 const USAGE: &str = "usage: echo-ab [--quick] [--rounds N] [--secs S] [--lg-threads N]\n  \
     --quick         a short smoke run (2 rounds, 0.3 s windows)\n  \
-    --rounds N      A B rounds per point (default 3)\n  \
-    --secs S        measuring window per run in seconds (default 2)\n  \
+    --rounds N      A B rounds per point (default 5)\n  \
+    --secs S        measuring window per run in seconds (default 1)\n  \
     --lg-threads N  load generator worker threads (default 1)\n  \
     --point P       only this point (repeatable): pp1, pp50, pp500, bulk\n  \
     --only SERVER   only this server, hio or tokio (for profiling; no ratios)";
@@ -78,8 +83,8 @@ struct Settings {
 
 fn parse(mut args: impl Iterator<Item = String>) -> Result<Settings, String> {
     let mut s = Settings {
-        rounds: 3,
-        window: Duration::from_secs(2),
+        rounds: 5,
+        window: Duration::from_secs(1),
         warmup: Duration::from_millis(300),
         lg_threads: 1,
         only: Vec::new(),
@@ -667,10 +672,9 @@ fn bench(s: &Settings) -> Result<(), String> {
         nofile
     );
     println!(
-        "columns: medians of the rate; ratio hio/tokio; server CPU per unit of work \
-         (ns per round trip, or us per MB) and its ratio tokio/hio (>1: hio \
-         cheaper); cores the load generator used (near its worker count: it may be the \
-         bottleneck, then trust the cpu ratio more)"
+        "columns: median rates and their ratio hio/tokio; server CPU per unit of work \
+         (ns per round trip, or us per MB) and its ratio tokio/hio (>1: hio cheaper); \
+         cores the load generator used (near its worker count it may be the bottleneck)"
     );
     println!();
     println!(
