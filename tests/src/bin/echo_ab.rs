@@ -760,6 +760,16 @@ fn bench(s: &Settings) -> Result<(), String> {
             each(&hio),
             each(&tokio)
         );
+        let busy = s.lg_threads as f64 * 0.9;
+        for (name, v) in [("hio", &hio), ("tokio", &tokio)] {
+            if let Some(c) = lg(v).filter(|c| *c >= busy) {
+                println!(
+                    "{:<28} note: with {name} the load generator used {c:.2} of its {} core(s): \
+                     it may be the bottleneck; compare the cpu columns",
+                    "", s.lg_threads
+                );
+            }
+        }
     }
     println!("min_ratio={min_ratio:.3}");
     Ok(())
