@@ -14,6 +14,24 @@
 //! scenarios (where `float_exact` is false) it is compared with the `exact`
 //! section: the results exact rational arithmetic gives, which is what our
 //! scheduler produces.
+//!
+//! The `echo-ab` binary measures hio-mio's TCP echo server against a tokio
+//! current_thread one, in turn under one load generator, and prints the
+//! ratios (`src/bin/echo_ab.rs` says how):
+//!
+//! ```text
+//! cargo run --release -p hio-tests --bin echo-ab -- [--quick]
+//! ```
+//!
+//! ## Dependencies, and why
+//!
+//! * `serde_json`: reads the scenarios and expected traces (a host tool).
+//! * `hio-mio`: the echo server `echo-ab` measures.
+//! * `tokio` (`rt`, `rt-multi-thread`, `net`, `io-util`): the peer echo
+//!   server and the load generator of `echo-ab`, and the scheduler benches'
+//!   peer.
+//! * `rustix` (Unix, `process`): a safe `setrlimit`, so `echo-ab` can raise
+//!   its open-file limit for 500 connections; already in the lock file.
 
 pub mod run;
 pub mod scenario;

@@ -1,0 +1,776 @@
+//! The TCP echo benchmark: our echo server (hio-mio) against a tokio
+//! current_thread echo server, in turn (A B A B ...), under the same load.
+//!
+//! `cargo run --release -p hio-tests --bin echo-ab -- [--quick] [--rounds N] [--secs S] [--lg-threads N] [--point P] [--only SERVER]`
+//!
+//! ```text
+//!  server thread (one of, in turn)             load generator (same for both)
+//!  ┌───────────────────────────────────┐       ┌─────────────────────────────┐
+//!  │ A: hio-mio Runner, Mode::Ready     │ TCP   │ tokio multi-thread runtime  │
+//!  │    Doist (tock 1/32 s)             │ ◀───▶ │ (--lg-threads workers, 1):  │
+//!  │    ├─ ServerDoer  (32 KiB rings)   │ lo    │ one task per connection:    │
+//!  │    ├─ EchoServerDoer               │       │ 64 B ping-pong, or a 64 KiB │
+//!  │    └─ halt (stop flag, 50 ms)      │       │ writer + checking reader    │
+//!  │ B: tokio current_thread runtime,   │       └─────────────────────────────┘
+//!  │    a task per connection:          │
+//!  │    read 32 KiB / write_all         │
+//!  └───────────────────────────────────┘
+//! ```
+//!
+//! Points: ping-pong of 64-byte messages over 1, 50 and 500 connections
+//! (round trips per second, every echo compared with what was sent), and
+//! one connection streaming 64 KiB writes while reading the echo back
+//! (MB/s each way; every byte checked against the pattern, and the totals
+//! sent and received must match after the writer half-closes). Each point
+//! runs A B A B ... for `--rounds` rounds (5; 2 with `--quick`), each run on
+//! a fresh server: connect, warm up, measure a window of `--secs` seconds
+//! (1; 0.3 with `--quick`), stop. Many short alternating windows and their
+//! medians resist a shared machine's noise better than a few long ones.
+//!
+//! The table shows, per point, the median rates, the ratio hio/tokio, the
+//! server thread's CPU time per unit of work (ns per round trip, µs per MB;
+//! from `/proc/self/task/*/stat`, 10 ms ticks) with its ratio tokio/hio,
+//! and the cores the load generator's workers used: near its worker count,
+//! the load generator may be the bottleneck, and the CPU-per-work ratio is
+//! then the better comparison of the two servers. The last line is
+//! `min_ratio=<number>`: the lowest ratio over all points.
+//!
+//! Exit code 0 when every run completed and checked; 1 when a run failed
+//! (an echo that did not match, a lost byte, a server that failed).
+
+use std::cell::RefCell;
+use std::io;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use hio::{Cx, DEFAULT_TOCK, Doer, Doist, Error, Recur, Tock};
+use hio_mio::{EchoServerDoer, Mode, Runner, ServerConfig, ServerDoer, Stopper, TcpServer};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// Ring size per direction per connection (hio), and the read buffer of the
+/// tokio server: the same, so both move at most this much per read.
+const RING: usize = 32 * 1024;
+/// The ping-pong message size.
+const MSG: usize = 64;
+/// The bulk write size.
+const CHUNK: usize = 64 * 1024;
+/// The bulk stream's byte at offset `k` is `(k % PERIOD) as u8`.
+const PERIOD: usize = 251;
+
+const USAGE: &str = "usage: echo-ab [--quick] [--rounds N] [--secs S] [--lg-threads N]\n  \
+    --quick         a short smoke run (2 rounds, 0.3 s windows)\n  \
+    --rounds N      A B rounds per point (default 5)\n  \
+    --secs S        measuring window per run in seconds (default 1)\n  \
+    --lg-threads N  load generator worker threads (default 1)\n  \
+    --point P       only this point (repeatable): pp1, pp50, pp500, bulk\n  \
+    --only SERVER   only this server, hio or tokio (for profiling; no ratios)";
+
+#[derive(Clone, Debug)]
+struct Settings {
+    rounds: usize,
+    window: Duration,
+    warmup: Duration,
+    lg_threads: usize,
+    /// Only these points (all when empty), for profiling one of them.
+    only: Vec<Point>,
+    /// Only this server (both when None), for profiling one of them.
+    server: Option<Server>,
+}
+
+fn parse(mut args: impl Iterator<Item = String>) -> Result<Settings, String> {
+    let mut s = Settings {
+        rounds: 5,
+        window: Duration::from_secs(1),
+        warmup: Duration::from_millis(300),
+        lg_threads: 1,
+        only: Vec::new(),
+        server: None,
+    };
+    let mut rounds = None;
+    let mut secs = None;
+    while let Some(flag) = args.next() {
+        let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value"));
+        match flag.as_str() {
+            "--quick" => {
+                s.rounds = 2;
+                s.window = Duration::from_millis(300);
+                s.warmup = Duration::from_millis(100);
+            }
+            "--rounds" => {
+                let v = value("--rounds")?;
+                rounds = Some(
+                    v.parse::<usize>()
+                        .ok()
+                        .filter(|n| *n >= 1)
+                        .ok_or(format!("--rounds: not a positive number: {v:?}"))?,
+                );
+            }
+            "--secs" => {
+                let v = value("--secs")?;
+                secs = Some(
+                    v.parse::<f64>()
+                        .ok()
+                        .filter(|x| x.is_finite() && *x > 0.0 && *x < 3600.0)
+                        .ok_or(format!("--secs: not a positive number of seconds: {v:?}"))?,
+                );
+            }
+            "--lg-threads" => {
+                let v = value("--lg-threads")?;
+                s.lg_threads = v
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|n| (1..=64).contains(n))
+                    .ok_or(format!("--lg-threads: not a number in 1..=64: {v:?}"))?;
+            }
+            "--point" => {
+                let v = value("--point")?;
+                s.only.push(match v.as_str() {
+                    "pp1" => Point::PingPong(1),
+                    "pp50" => Point::PingPong(50),
+                    "pp500" => Point::PingPong(500),
+                    "bulk" => Point::Bulk,
+                    _ => return Err(format!("--point: one of pp1, pp50, pp500, bulk: {v:?}")),
+                });
+            }
+            "--only" => {
+                let v = value("--only")?;
+                s.server = Some(match v.as_str() {
+                    "hio" => Server::Hio,
+                    "tokio" => Server::Tokio,
+                    _ => return Err(format!("--only: hio or tokio: {v:?}")),
+                });
+            }
+            "-h" | "--help" => return Err(String::new()),
+            other => return Err(format!("unknown argument {other:?}")),
+        }
+    }
+    if let Some(r) = rounds {
+        s.rounds = r;
+    }
+    if let Some(x) = secs {
+        s.window = Duration::from_secs_f64(x);
+    }
+    Ok(s)
+}
+
+// ---------------------------------------------------------------- CPU time
+
+/// This thread's id, as named under `/proc/self/task` (Linux only).
+fn thread_id() -> Option<u32> {
+    // "/proc/thread-self" links to "<pid>/task/<tid>"
+    let link = std::fs::read_link("/proc/thread-self").ok()?;
+    link.file_name()?.to_str()?.parse().ok()
+}
+
+/// CPU time (user + system) of one thread of this process so far, in
+/// seconds (clock ticks of 1/100 s, Linux's USER_HZ).
+fn thread_cpu(tid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/self/task/{tid}/stat")).ok()?;
+    // fields after the command name in parentheses: state is field 3,
+    // utime 14, stime 15
+    let rest = stat.rsplit_once(')')?.1;
+    let mut fields = rest.split_whitespace().skip(11);
+    let utime: u64 = fields.next()?.parse().ok()?;
+    let stime: u64 = fields.next()?.parse().ok()?;
+    Some((utime + stime) as f64 / 100.0)
+}
+
+/// The summed CPU time of these threads (None if any cannot be read).
+fn cpu_of(tids: &[u32]) -> Option<f64> {
+    tids.iter().map(|t| thread_cpu(*t)).sum()
+}
+
+/// Raises the soft open-file limit towards `want` (up to the hard limit):
+/// 500 connections take 1000 sockets in this one process, and the usual
+/// default soft limit is 1024.
+#[cfg(unix)]
+fn raise_nofile(want: u64) -> Result<u64, String> {
+    use rustix::process::{Resource, getrlimit, setrlimit};
+    let mut lim = getrlimit(Resource::Nofile);
+    let current = lim.current.unwrap_or(u64::MAX);
+    if current >= want {
+        return Ok(current);
+    }
+    let target = lim.maximum.map_or(want, |max| want.min(max));
+    lim.current = Some(target);
+    setrlimit(Resource::Nofile, lim).map_err(|e| format!("setrlimit(NOFILE, {target}): {e}"))?;
+    Ok(target)
+}
+
+#[cfg(not(unix))]
+fn raise_nofile(_want: u64) -> Result<u64, String> {
+    Ok(u64::MAX)
+}
+
+// ----------------------------------------------------------------- servers
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Server {
+    Hio,
+    Tokio,
+}
+
+impl Server {
+    fn name(self) -> &'static str {
+        match self {
+            Server::Hio => "hio",
+            Server::Tokio => "tokio",
+        }
+    }
+}
+
+/// A server running in its own thread until stopped.
+struct Running {
+    addr: SocketAddr,
+    tid: Option<u32>,
+    stop: Arc<AtomicBool>,
+    thread: thread::JoinHandle<Result<String, String>>,
+}
+
+/// Ends the run when the flag is set; looks every 50 ms of tyme, so it is
+/// not due in most passes.
+struct Halt {
+    flag: Arc<AtomicBool>,
+    stopper: Stopper,
+}
+
+impl Doer for Halt {
+    fn name(&self) -> &'static str {
+        "halt"
+    }
+    fn recur(&mut self, _cx: &mut Cx<'_>) -> Result<Recur, Error> {
+        if self.flag.load(Ordering::Relaxed) {
+            self.stopper.stop();
+        }
+        Ok(Recur::Again(Tock::from_millis(50)))
+    }
+}
+
+/// Our echo server: what host-examples' echo-server runs (Mode::Ready,
+/// 32 KiB rings, the default tock of 1/32 s), plus the halt doer.
+fn hio_server(
+    ready: &mpsc::Sender<(SocketAddr, Option<u32>)>,
+    flag: Arc<AtomicBool>,
+) -> Result<String, String> {
+    let mut runner = Runner::new()
+        .map_err(|e| format!("hio: cannot create the poll: {e}"))?
+        .with_mode(Mode::Ready);
+    let any: SocketAddr = SocketAddr::from(([127, 0, 0, 1], 0));
+    let server: RefCell<TcpServer<RING, RING>> = RefCell::new(
+        TcpServer::bind(&runner.io(), any, ServerConfig::default())
+            .map_err(|e| format!("hio: cannot listen: {e}"))?,
+    );
+    let addr = server.borrow().local_addr();
+    let mut service = ServerDoer::new("server", &server);
+    let mut echo = EchoServerDoer::new("echo", &server);
+    let mut halt = Halt {
+        flag,
+        stopper: runner.stopper(),
+    };
+    let mut doist: Doist<'_, 3> = Doist::new(DEFAULT_TOCK);
+    doist.add(&mut service).map_err(|e| e.to_string())?;
+    doist.add(&mut echo).map_err(|e| e.to_string())?;
+    doist.add(&mut halt).map_err(|e| e.to_string())?;
+    ready
+        .send((addr, thread_id()))
+        .map_err(|_| "hio: the main thread is gone".to_string())?;
+    runner
+        .run(&mut doist, None)
+        .map_err(|e| format!("hio: the tree failed: {e}"))?;
+    drop(doist);
+    let st = runner.stats();
+    let s = server.borrow();
+    if s.accept_errors() > 0 {
+        return Err(format!(
+            "hio: {} accept errors, the last {:?}",
+            s.accept_errors(),
+            s.last_accept_error()
+        ));
+    }
+    Ok(format!(
+        "{} passes, {} readiness passes, {} waits, {} socket events, {} B echoed",
+        st.passes,
+        st.ready_passes,
+        st.waits,
+        st.io_events,
+        echo.echoed()
+    ))
+}
+
+/// The peer: tokio's current_thread runtime, one task per connection that
+/// reads up to 32 KiB and writes it back (`write_all`), with Nagle off.
+fn tokio_server(
+    ready: &mpsc::Sender<(SocketAddr, Option<u32>)>,
+    flag: Arc<AtomicBool>,
+) -> Result<String, String> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .build()
+        .map_err(|e| format!("tokio: cannot build the runtime: {e}"))?;
+    rt.block_on(async move {
+        let any: SocketAddr = SocketAddr::from(([127, 0, 0, 1], 0));
+        let listener = tokio::net::TcpListener::bind(any)
+            .await
+            .map_err(|e| format!("tokio: cannot listen: {e}"))?;
+        let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        ready
+            .send((addr, thread_id()))
+            .map_err(|_| "tokio: the main thread is gone".to_string())?;
+        let mut accepted = 0u64;
+        loop {
+            let (mut stream, _) = listener
+                .accept()
+                .await
+                .map_err(|e| format!("tokio: accept failed: {e}"))?;
+            // the main thread connects once more after setting the flag
+            if flag.load(Ordering::Relaxed) {
+                return Ok(format!("{accepted} accepted"));
+            }
+            accepted += 1;
+            let _ = stream.set_nodelay(true);
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; RING];
+                loop {
+                    let n = match stream.read(&mut buf).await {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => n,
+                    };
+                    let Some(data) = buf.get(..n) else { break };
+                    if stream.write_all(data).await.is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    })
+    // dropping the runtime cancels the connection tasks
+}
+
+fn start(server: Server) -> Result<Running, String> {
+    let (tx, rx) = mpsc::channel();
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = stop.clone();
+    let thread = thread::Builder::new()
+        .name(format!("{}-server", server.name()))
+        .spawn(move || match server {
+            Server::Hio => hio_server(&tx, flag),
+            Server::Tokio => tokio_server(&tx, flag),
+        })
+        .map_err(|e| format!("cannot spawn the server thread: {e}"))?;
+    match rx.recv_timeout(Duration::from_secs(10)) {
+        Ok((addr, tid)) => Ok(Running {
+            addr,
+            tid,
+            stop,
+            thread,
+        }),
+        Err(_) => match thread.join() {
+            Ok(Err(e)) => Err(e),
+            _ => Err(format!("{} server did not start", server.name())),
+        },
+    }
+}
+
+impl Running {
+    fn stop(self) -> Result<String, String> {
+        self.stop.store(true, Ordering::Relaxed);
+        // wakes the tokio accept loop; the hio halt doer looks by itself
+        let _ = std::net::TcpStream::connect_timeout(&self.addr, Duration::from_secs(1));
+        match self.thread.join() {
+            Ok(r) => r,
+            Err(_) => Err("the server thread panicked".into()),
+        }
+    }
+}
+
+// ---------------------------------------------------------- load generator
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Point {
+    PingPong(usize),
+    Bulk,
+}
+
+impl Point {
+    fn label(self) -> String {
+        match self {
+            Point::PingPong(n) => format!("ping-pong 64 B x{n} conns"),
+            Point::Bulk => "bulk 64 KiB writes, 1 conn".into(),
+        }
+    }
+    fn unit(self) -> &'static str {
+        match self {
+            Point::PingPong(_) => "round trips/s",
+            Point::Bulk => "MB/s each way",
+        }
+    }
+}
+
+/// What the connection tasks share with the main thread.
+#[derive(Default)]
+struct Shared {
+    /// Round trips done, or bytes received back and checked.
+    progress: AtomicU64,
+    /// Connections established.
+    connected: AtomicU64,
+    /// Set at the end of the window: finish the current round trip, close.
+    stop: AtomicBool,
+}
+
+/// One ping-pong connection: write 64 bytes (a counter and the connection
+/// number), read 64, compare, until stopped.
+async fn ping_pong(addr: SocketAddr, index: u64, shared: Arc<Shared>) -> io::Result<()> {
+    let mut stream = tokio::net::TcpStream::connect(addr).await?;
+    stream.set_nodelay(true)?;
+    shared.connected.fetch_add(1, Ordering::Relaxed);
+    let mut msg = [0u8; MSG];
+    let mut back = [0u8; MSG];
+    let mut round = 0u64;
+    while !shared.stop.load(Ordering::Relaxed) {
+        round += 1;
+        for (i, chunk) in msg.chunks_mut(16).enumerate() {
+            let word = round ^ index.rotate_left(32) ^ (i as u64);
+            for (b, w) in chunk.iter_mut().zip(word.to_le_bytes().iter().cycle()) {
+                *b = *w;
+            }
+        }
+        stream.write_all(&msg).await?;
+        stream.read_exact(&mut back).await?;
+        if back != msg {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("connection {index}: echo {round} differs from what was sent"),
+            ));
+        }
+        shared.progress.fetch_add(1, Ordering::Relaxed);
+    }
+    Ok(())
+}
+
+/// The bulk stream: a writer of 64 KiB chunks of the pattern until
+/// stopped, then a half-close; a reader checking every byte until the end
+/// of stream. Returns (sent, received).
+async fn bulk(addr: SocketAddr, shared: Arc<Shared>) -> io::Result<(u64, u64)> {
+    let stream = tokio::net::TcpStream::connect(addr).await?;
+    stream.set_nodelay(true)?;
+    shared.connected.fetch_add(1, Ordering::Relaxed);
+    let (mut rd, mut wr) = stream.into_split();
+    // the pattern from any phase 0..PERIOD, CHUNK long
+    let pattern: Arc<Vec<u8>> = Arc::new(
+        (0..CHUNK + PERIOD)
+            .map(|k| u8::try_from(k % PERIOD).unwrap_or(0))
+            .collect(),
+    );
+    let wpattern = pattern.clone();
+    let wshared = shared.clone();
+    let writer = tokio::spawn(async move {
+        let mut sent = 0u64;
+        while !wshared.stop.load(Ordering::Relaxed) {
+            let phase = (sent % PERIOD as u64) as usize;
+            let chunk = wpattern.get(phase..phase + CHUNK).unwrap_or(&[]);
+            wr.write_all(chunk).await?;
+            sent += chunk.len() as u64;
+        }
+        wr.shutdown().await?;
+        Ok::<u64, io::Error>(sent)
+    });
+    let mut buf = vec![0u8; CHUNK];
+    let mut received = 0u64;
+    loop {
+        let n = rd.read(&mut buf).await?;
+        if n == 0 {
+            break;
+        }
+        let phase = (received % PERIOD as u64) as usize;
+        let expected = pattern.get(phase..phase + n);
+        if buf.get(..n) != expected {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("bulk: bytes at offset {received}.. differ from what was sent"),
+            ));
+        }
+        received += n as u64;
+        shared.progress.fetch_add(n as u64, Ordering::Relaxed);
+    }
+    let sent = writer.await.map_err(io::Error::other)??;
+    Ok((sent, received))
+}
+
+/// One run's result.
+#[derive(Clone, Copy, Debug)]
+struct Sample {
+    /// Round trips per second, or MB/s.
+    rate: f64,
+    /// Cores the server thread used during the window.
+    server_cpu: Option<f64>,
+    /// Cores the load generator's workers used during the window.
+    lg_cpu: Option<f64>,
+}
+
+fn run_point(
+    rt: &tokio::runtime::Runtime,
+    lg_tids: &[u32],
+    server: Server,
+    point: Point,
+    s: &Settings,
+) -> Result<Sample, String> {
+    let running = start(server)?;
+    let addr = running.addr;
+    let shared = Arc::new(Shared::default());
+    let conns = match point {
+        Point::PingPong(n) => n,
+        Point::Bulk => 1,
+    };
+    let mut pings = Vec::new();
+    let mut bulk_task = None;
+    match point {
+        Point::PingPong(n) => {
+            for i in 0..n {
+                pings.push(rt.spawn(ping_pong(addr, i as u64, shared.clone())));
+            }
+        }
+        Point::Bulk => bulk_task = Some(rt.spawn(bulk(addr, shared.clone()))),
+    }
+    let connect_by = Instant::now() + Duration::from_secs(10);
+    while shared.connected.load(Ordering::Relaxed) < conns as u64 {
+        if Instant::now() > connect_by
+            || pings.iter().any(|p| p.is_finished())
+            || bulk_task.as_ref().is_some_and(|b| b.is_finished())
+        {
+            break;
+        }
+        thread::sleep(Duration::from_millis(1));
+    }
+    thread::sleep(s.warmup);
+    let server_tid = running.tid.map(|t| vec![t]).unwrap_or_default();
+    let (c0, l0) = (cpu_of(&server_tid), cpu_of(lg_tids));
+    let p0 = shared.progress.load(Ordering::Relaxed);
+    let t0 = Instant::now();
+    thread::sleep(s.window);
+    let p1 = shared.progress.load(Ordering::Relaxed);
+    let elapsed = t0.elapsed().as_secs_f64();
+    let (c1, l1) = (cpu_of(&server_tid), cpu_of(lg_tids));
+    shared.stop.store(true, Ordering::Relaxed);
+
+    let mut failure = None;
+    let connected = shared.connected.load(Ordering::Relaxed);
+    if connected < conns as u64 {
+        failure = Some(format!("only {connected} of {conns} connections came up"));
+    }
+    for p in pings {
+        match rt.block_on(p) {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => failure = failure.or(Some(format!("ping-pong: {e}"))),
+            Err(e) => failure = failure.or(Some(format!("ping-pong task: {e}"))),
+        }
+    }
+    if let Some(b) = bulk_task {
+        match rt.block_on(b) {
+            Ok(Ok((sent, received))) if sent == received => {}
+            Ok(Ok((sent, received))) => {
+                failure = failure.or(Some(format!(
+                    "bulk: sent {sent} bytes, {received} came back"
+                )));
+            }
+            Ok(Err(e)) => failure = failure.or(Some(format!("bulk: {e}"))),
+            Err(e) => failure = failure.or(Some(format!("bulk task: {e}"))),
+        }
+    }
+    let summary = running.stop();
+    if let Some(f) = failure {
+        return Err(format!("{} {}: {f}", server.name(), point.label()));
+    }
+    let summary = summary?;
+    if std::env::var_os("ECHO_AB_VERBOSE").is_some() {
+        eprintln!("  {} {}: {summary}", server.name(), point.label());
+    }
+    let done = (p1 - p0) as f64;
+    let rate = match point {
+        Point::PingPong(_) => done / elapsed,
+        Point::Bulk => done / elapsed / 1e6,
+    };
+    let cores = |a: Option<f64>, b: Option<f64>| Some((b? - a?) / elapsed);
+    Ok(Sample {
+        rate,
+        server_cpu: cores(c0, c1),
+        lg_cpu: cores(l0, l1),
+    })
+}
+
+fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    let n = xs.len();
+    match (xs.get(n / 2), n.checked_sub(1).and_then(|m| xs.get(m / 2))) {
+        (Some(hi), Some(lo)) if n.is_multiple_of(2) => (hi + lo) / 2.0,
+        (Some(mid), _) => *mid,
+        _ => f64::NAN,
+    }
+}
+
+fn fmt_num(x: Option<f64>) -> String {
+    x.map_or("-".into(), |c| format!("{c:.2}"))
+}
+
+fn main() -> ExitCode {
+    let settings = match parse(std::env::args().skip(1)) {
+        Ok(s) => s,
+        Err(msg) => {
+            if !msg.is_empty() {
+                eprintln!("echo-ab: {msg}");
+            }
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match bench(&settings) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(msg) => {
+            eprintln!("echo-ab: {msg}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn bench(s: &Settings) -> Result<(), String> {
+    let nofile = raise_nofile(4096)?;
+    let lg_tids = Arc::new(Mutex::new(Vec::new()));
+    let tids = lg_tids.clone();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(s.lg_threads)
+        .thread_name("load-gen")
+        .enable_io()
+        .on_thread_start(move || {
+            if let (Some(t), Ok(mut v)) = (thread_id(), tids.lock()) {
+                v.push(t);
+            }
+        })
+        .build()
+        .map_err(|e| format!("cannot build the load generator's runtime: {e}"))?;
+    // the workers start lazily; let them register
+    rt.block_on(async {});
+    thread::sleep(Duration::from_millis(20));
+    let lg_tids: Vec<u32> = lg_tids.lock().map(|v| v.clone()).unwrap_or_default();
+
+    println!(
+        "echo-ab: hio-mio echo server (Runner Mode::Ready, tock {} ms, {} KiB rings) vs tokio \
+         current_thread echo server ({} KiB reads)",
+        DEFAULT_TOCK.as_nanos() as f64 / 1e6,
+        RING / 1024,
+        RING / 1024
+    );
+    println!(
+        "load generator: tokio multi-thread, {} worker(s); {} round(s) A B per point, window {:.1} s, \
+         warm-up {:.1} s; open-file limit {}",
+        s.lg_threads,
+        s.rounds,
+        s.window.as_secs_f64(),
+        s.warmup.as_secs_f64(),
+        nofile
+    );
+    println!(
+        "columns: median rates and their ratio hio/tokio; server CPU per unit of work \
+         (ns per round trip, or us per MB) and its ratio tokio/hio (>1: hio cheaper); \
+         cores the load generator used (near its worker count it may be the bottleneck)"
+    );
+    println!();
+    println!(
+        "{:<28} {:>10} {:>10} {:>6}  {:>8} {:>8} {:>6}  {:>9}  unit",
+        "point", "hio", "tokio", "ratio", "cpu hio", "cpu tok", "ratio", "lg cores"
+    );
+    let all = [
+        Point::PingPong(1),
+        Point::PingPong(50),
+        Point::PingPong(500),
+        Point::Bulk,
+    ];
+    let points: Vec<Point> = if s.only.is_empty() {
+        all.to_vec()
+    } else {
+        s.only.clone()
+    };
+    let servers: Vec<Server> = match s.server {
+        Some(one) => vec![one],
+        None => vec![Server::Hio, Server::Tokio],
+    };
+    let mut min_ratio = f64::INFINITY;
+    for point in points {
+        let mut runs: [Vec<Sample>; 2] = [Vec::new(), Vec::new()];
+        for _ in 0..s.rounds {
+            for server in &servers {
+                let sample = run_point(&rt, &lg_tids, *server, point, s)?;
+                let i = usize::from(*server == Server::Tokio);
+                if let Some(v) = runs.get_mut(i) {
+                    v.push(sample);
+                }
+            }
+        }
+        let [hio, tokio] = runs;
+        let rate = |v: &[Sample]| median(v.iter().map(|x| x.rate).collect());
+        // server CPU seconds per unit of work, scaled for printing
+        let scale = match point {
+            Point::PingPong(_) => 1e9, // ns per round trip
+            Point::Bulk => 1e6,        // us per MB
+        };
+        let cost = |v: &[Sample]| {
+            let xs: Option<Vec<f64>> = v
+                .iter()
+                .map(|x| x.server_cpu.map(|c| c / x.rate * scale))
+                .collect();
+            xs.filter(|x| !x.is_empty()).map(median)
+        };
+        let lg = |v: &[Sample]| {
+            let xs: Option<Vec<f64>> = v.iter().map(|x| x.lg_cpu).collect();
+            xs.filter(|x| !x.is_empty()).map(median)
+        };
+        let (h, t) = (rate(&hio), rate(&tokio));
+        let ratio = h / t;
+        if ratio.is_finite() {
+            min_ratio = min_ratio.min(ratio);
+        }
+        let (ch, ct) = (cost(&hio), cost(&tokio));
+        let cpu_ratio = match (ch, ct) {
+            (Some(a), Some(b)) => format!("{:.3}", b / a),
+            _ => "-".into(),
+        };
+        println!(
+            "{:<28} {:>10.1} {:>10.1} {:>6.3}  {:>8} {:>8} {:>6}  {:>9}  {}",
+            point.label(),
+            h,
+            t,
+            ratio,
+            fmt_num(ch),
+            fmt_num(ct),
+            cpu_ratio,
+            format!("{}/{}", fmt_num(lg(&hio)), fmt_num(lg(&tokio))),
+            point.unit()
+        );
+        let each = |v: &[Sample]| {
+            v.iter()
+                .map(|x| format!("{:.0}", x.rate))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        println!(
+            "{:<28} runs hio: {}; tokio: {}",
+            "",
+            each(&hio),
+            each(&tokio)
+        );
+        let busy = s.lg_threads as f64 * 0.9;
+        for (name, v) in [("hio", &hio), ("tokio", &tokio)] {
+            if let Some(c) = lg(v).filter(|c| *c >= busy) {
+                println!(
+                    "{:<28} note: with {name} the load generator used {c:.2} of its {} core(s): \
+                     it may be the bottleneck; compare the cpu columns",
+                    "", s.lg_threads
+                );
+            }
+        }
+    }
+    println!("min_ratio={min_ratio:.3}");
+    Ok(())
+}
