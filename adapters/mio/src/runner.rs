@@ -138,6 +138,10 @@ enum Woke {
     Signal,
 }
 
+/// Chained readiness passes between two polls of the OS (see
+/// `Runner::passes`).
+const CHAIN_POLL: u32 = 4;
+
 /// Drives a [`Doist`] in real time on the host, sleeping in `mio::Poll`.
 ///
 /// ```no_run
@@ -341,6 +345,7 @@ impl Runner {
                 return Ok(Ending::Limit);
             }
             // between two regular passes
+            let mut chained = 0u32;
             loop {
                 let mut target = doist.next_pass_due().unwrap_or(doist.tyme());
                 if let Some(s) = stop {
@@ -357,7 +362,18 @@ impl Runner {
                     if let Some(end) = self.ended(doist) {
                         return Ok(end);
                     }
-                    self.collect()?;
+                    // Poll only every few chained readiness passes: the wait
+                    // that ends a chain returns at once with whatever came
+                    // meanwhile, and a short chain (a round trip takes
+                    // about three passes) needs no poll of its own
+                    // (measured: 3.9 epoll_wait calls per 64-byte round
+                    // trip with a poll after every pass). A long chain (a
+                    // bulk stream that always moves bytes) still polls, so
+                    // the other sockets' readiness is never starved.
+                    chained += 1;
+                    if chained.is_multiple_of(CHAIN_POLL) {
+                        self.collect()?;
+                    }
                     continue;
                 }
                 match self.wait(deadline, serviced)? {

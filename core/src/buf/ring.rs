@@ -142,6 +142,12 @@ impl<const N: usize> Ring<N> {
     #[must_use = "a short write leaves bytes unwritten"]
     #[inline]
     pub fn write(&mut self, data: &[u8]) -> usize {
+        if self.len == 0 {
+            // an empty ring starts over at 0, as `writable` does: the bytes
+            // then lie in one piece (one `send` for a socket, not two)
+            self.head = 0;
+            self.tail = 0;
+        }
         let n = data.len().min(N - self.len);
         let tail = self.tail;
         let first = n.min(N - tail);

@@ -213,9 +213,16 @@ fn send<const N: usize>(
         if tx.is_empty() || !sock.ready().is_writable() {
             return (moved, None);
         }
-        let data = tx.readable();
-        let want = data.len();
-        match sock.get_mut().write(data) {
+        // both halves of a wrapped ring in one system call
+        let (a, b) = tx.as_slices();
+        let want = a.len() + b.len();
+        let written = if b.is_empty() {
+            sock.get_mut().write(a)
+        } else {
+            sock.get_mut()
+                .write_vectored(&[io::IoSlice::new(a), io::IoSlice::new(b)])
+        };
+        match written {
             Ok(0) => return (moved, Some(io::ErrorKind::WriteZero.into())),
             Ok(n) => {
                 moved += tx.consume(n);

@@ -8,7 +8,7 @@
 
 use std::io;
 use std::os::fd::{AsRawFd, OwnedFd};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use mio::unix::SourceFd;
 use mio::{Events, Interest, Poll, Registry, Token};
@@ -21,7 +21,15 @@ use rustix::time::{
 #[derive(Debug)]
 pub(crate) struct Alarm {
     fd: OwnedFd,
+    /// When the armed timer expires, until it fires: a wait for the same
+    /// deadline does not arm it again (one system call less per wait while
+    /// IO wakes the runner before its deadline).
+    armed: Option<Instant>,
 }
+
+/// Deadlines this close are the same deadline (computed anew each wait
+/// from the same absolute pass deadline, they differ by rounding only).
+const SAME: Duration = Duration::from_micros(20);
 
 /// How long the poll itself may sleep past the timer, as a safety net: the
 /// timer fires first, this only bounds a wait if it somehow did not.
@@ -36,7 +44,7 @@ impl Alarm {
             TimerfdFlags::NONBLOCK | TimerfdFlags::CLOEXEC,
         )?;
         registry.register(&mut SourceFd(&fd.as_raw_fd()), token, Interest::READABLE)?;
-        Ok(Alarm { fd })
+        Ok(Alarm { fd, armed: None })
     }
 
     pub(crate) fn poll(
@@ -60,11 +68,19 @@ impl Alarm {
                 tv_nsec: i64::from(remaining.subsec_nanos()),
             },
         };
-        timerfd_settime(&self.fd, TimerfdTimerFlags::empty(), &spec)?;
+        let target = Instant::now() + remaining;
+        let same = self
+            .armed
+            .is_some_and(|a| a.max(target) - a.min(target) < SAME);
+        if !same {
+            timerfd_settime(&self.fd, TimerfdTimerFlags::empty(), &spec)?;
+            self.armed = Some(target);
+        }
         poll.poll(events, Some(remaining.saturating_add(NET)))
     }
 
     pub(crate) fn fired(&mut self) {
+        self.armed = None;
         let mut count = [0u8; 8];
         // Non-blocking: WouldBlock (a stale event) is fine to ignore.
         let _ = rustix::io::read(&self.fd, &mut count);
