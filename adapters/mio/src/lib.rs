@@ -349,4 +349,4 @@ pub use tcp::{
 };
 #[cfg(feature = "tls")]
 pub use tls::{TlsClient, TlsServer};
-pub use wire::{ClientTap, Dir, Record, ServerTap, StreamReplay, WireLog, WireLogError};
+pub use wire::{ClientTap, Dir, Record, ServerTap, WireLog, WireLogError};

@@ -22,14 +22,21 @@
 //!   peer's datagram size (what was kept is logged); for datagram peers
 //!   also `X`, a datagram the OS refused to send (dropped from `tx`), and
 //!   `E`, an error the socket reported by itself (the ICMP "port
-//!   unreachable" of an earlier datagram), with no bytes.
+//!   unreachable" of an earlier datagram), with no bytes; for a TCP
+//!   client, `E` is a connect that failed and ended its service doer.
+//! * TCP connections also have `O`, the connection opened (the client's
+//!   [`connected`](crate::TcpClient::connected) became true), and `C`, the
+//!   peer closed it or it failed (the client is
+//!   [`cutoff`](crate::TcpClient::cutoff)), both without bytes.
 //! * `addr`: the other end (sender of `R`, destination of `T`; for TCP the
 //!   connection's peer), or `-` when there is none (a connected datagram
 //!   socket's send, an unbound Unix sender). Bytes outside `!`..`~` and
 //!   `%` itself are written `%XX`, so an address never holds a space.
 //! * `bytes`: lowercase hex, or `-` for none (an empty datagram).
 //! * `X` and `E` records have a sixth field, the error's kind: the name
-//!   of its [`hio::IoKind`] (`ConnectionRefused`, `NotFound`, ...).
+//!   of its [`hio::IoKind`] (`ConnectionRefused`, `NotFound`, ...); a `C`
+//!   record has it when the connection ended with an error (a reset), and
+//!   none after a clean end of stream.
 //!
 //! For a datagram peer one record is one datagram (its boundaries are
 //! kept); for TCP one record is what one service moved in one direction
@@ -47,7 +54,9 @@ use std::rc::Rc;
 
 use hio::{Cx, Doer, Done, Error, IoKind, Recur, Tyme};
 
-use crate::tcp::{ClientDoer, RemoteId, ServerDoer, TcpClient, TcpServer};
+use hio::buf::Ring;
+
+use crate::tcp::{ClientDoer, Flow, RemoteId, ServerDoer, TcpClient, TcpServer};
 
 /// The first line of every log.
 pub const HEADER: &str = "# hio wire log 1";
@@ -63,8 +72,14 @@ pub enum Dir {
     /// as failed (`X`, with the error's kind).
     Dropped,
     /// An error the socket reported by itself, not tied to a datagram of
-    /// this direction (`E`, with its kind, no bytes).
+    /// this direction (`E`, with its kind, no bytes); for a TCP client, a
+    /// connect that failed and ended its service doer.
     Error,
+    /// A TCP connection opened (`O`, no bytes).
+    Open,
+    /// A TCP connection ended: the peer closed it, or it failed (`C`, no
+    /// bytes; with the error's kind if it failed).
+    Close,
 }
 
 /// One record of a wire log.
@@ -82,7 +97,8 @@ pub struct Record {
     pub data: Vec<u8>,
     /// Received truncated (only for datagrams).
     pub truncated: bool,
-    /// The error's kind ([`Dir::Dropped`] and [`Dir::Error`] only).
+    /// The error's kind ([`Dir::Dropped`] and [`Dir::Error`]; and
+    /// [`Dir::Close`] of a connection that failed).
     pub kind: Option<IoKind>,
 }
 
@@ -127,6 +143,8 @@ impl Record {
             Some("T") => (Dir::Tx, false),
             Some("X") => (Dir::Dropped, false),
             Some("E") => (Dir::Error, false),
+            Some("O") => (Dir::Open, false),
+            Some("C") => (Dir::Close, false),
             _ => return Err(bad("direction")),
         };
         let addr = match f.next() {
@@ -143,7 +161,11 @@ impl Record {
             Dir::Dropped | Dir::Error => {
                 Some(f.next().and_then(kind_from_name).ok_or(bad("error kind"))?)
             }
-            Dir::Rx | Dir::Tx => None,
+            Dir::Close => match f.next() {
+                Some(k) => Some(kind_from_name(k).ok_or(bad("error kind"))?),
+                None => None,
+            },
+            Dir::Rx | Dir::Tx | Dir::Open => None,
         };
         if f.next().is_some() {
             return Err(bad("extra field"));
@@ -208,6 +230,9 @@ pub enum WireLogError {
     Addr(usize),
     /// Reading failed.
     Io(io::ErrorKind),
+    /// No record of this channel names the other end (a TCP replay needs
+    /// the server's address).
+    NoAddress(u32),
 }
 
 impl fmt::Display for WireLogError {
@@ -218,6 +243,9 @@ impl fmt::Display for WireLogError {
             }
             WireLogError::Addr(i) => write!(f, "wire log record {i}: address does not parse"),
             WireLogError::Io(k) => write!(f, "reading a wire log: {k}"),
+            WireLogError::NoAddress(c) => {
+                write!(f, "wire log channel {c}: no record names an address")
+            }
         }
     }
 }
@@ -355,7 +383,8 @@ impl WireLog {
     }
 
     /// Appends a record of an error ([`Dir::Dropped`] with the datagram
-    /// that could not be sent, or [`Dir::Error`] without bytes).
+    /// that could not be sent, [`Dir::Error`] without bytes, or
+    /// [`Dir::Close`] of a connection that failed).
     pub fn record_error(
         &self,
         tyme: Tyme,
@@ -463,6 +492,8 @@ impl Line<'_> {
             (Dir::Tx, _) => "T",
             (Dir::Dropped, _) => "X",
             (Dir::Error, _) => "E",
+            (Dir::Open, _) => "O",
+            (Dir::Close, _) => "C",
         };
         let mut line = String::with_capacity(40 + addr.map_or(1, str::len) + 2 * data.len());
         line.push_str(&tyme.as_nanos().to_string());
@@ -483,7 +514,7 @@ impl Line<'_> {
             line.push(hex_digit(b >> 4));
             line.push(hex_digit(b & 0xf));
         }
-        if matches!(dir, Dir::Dropped | Dir::Error) {
+        if matches!(dir, Dir::Dropped | Dir::Error) || (dir == Dir::Close && kind.is_some()) {
             line.push(' ');
             line.push_str(kind_name(kind.unwrap_or(IoKind::Other)));
         }
@@ -550,12 +581,18 @@ fn unhex(h: &str) -> Option<Vec<u8>> {
 /// A [`ClientDoer`] that also logs what its service moves: wraps the
 /// service doer and reads the client's rings and counters around each
 /// service (sent bytes are the head of `tx` before it; received ones the
-/// tail of `rx` after it), so the TCP code is untouched.
+/// tail of `rx` after it), so the TCP code is untouched. Its log replays
+/// with [`TcpClient::replay`].
 ///
 /// # Contract
 ///
 /// * Every hook is the wrapped [`ClientDoer`]'s; **recur** also records
-///   what moved as channel `chan`, with the server's address.
+///   what moved as channel `chan`, with the server's address, in the
+///   order the service did it: the connection opening (`O`, when
+///   [`TcpClient::connected`] became true), the bytes sent, the bytes
+///   received, the connection ending (`C`, when it was cut off), and a
+///   connect failure that ends the doer (`E`). A failed connect that the
+///   client retries is not recorded (the next `O` shows when it worked).
 /// * **Cost**: a copy of `tx` (up to `TX` bytes) per service while it holds
 ///   bytes.
 pub struct ClientTap<'a, const RX: usize = 4096, const TX: usize = 4096> {
@@ -582,6 +619,14 @@ impl<'a, const RX: usize, const TX: usize> ClientTap<'a, RX, TX> {
             chan,
             head: Vec::new(),
         }
+    }
+}
+
+/// The kind an `E` or `C` record gives an error.
+fn kind_of(e: Error) -> IoKind {
+    match e {
+        Error::Io(k) => k,
+        _ => IoKind::Other,
     }
 }
 
@@ -623,19 +668,30 @@ impl<const RX: usize, const TX: usize> Doer for ClientTap<'_, RX, TX> {
         self.inner.enter(cx)
     }
     fn recur(&mut self, cx: &mut Cx<'_>) -> Result<Recur, Error> {
-        let (sent0, received0) = {
+        let (sent0, received0, connected0, connects0, cutoffs0) = {
             let c = self.client.try_borrow().map_err(|_| Error::Misuse)?;
             self.head.clear();
             self.head.extend(c.tx().iter());
-            (c.sent(), c.received())
+            (
+                c.sent(),
+                c.received(),
+                c.connected(),
+                c.connects(),
+                c.cutoffs(),
+            )
         };
         let r = self.inner.recur(cx);
+        let (log, tyme, chan) = (&self.log, cx.tyme(), self.chan);
         if let Ok(c) = self.client.try_borrow() {
+            let addr = c.addr().to_string();
+            if c.connected() && (!connected0 || c.connects() != connects0) {
+                log.record(tyme, chan, Dir::Open, Some(&addr), &[], false);
+            }
             log_moved(
-                &self.log,
-                cx.tyme(),
-                self.chan,
-                &c.addr().to_string(),
+                log,
+                tyme,
+                chan,
+                &addr,
                 &self.head,
                 c.rx(),
                 (
@@ -643,6 +699,17 @@ impl<const RX: usize, const TX: usize> Doer for ClientTap<'_, RX, TX> {
                     c.received().saturating_sub(received0),
                 ),
             );
+            if c.cutoffs() != cutoffs0 {
+                match c.error() {
+                    Some(e) => {
+                        log.record_error(tyme, chan, Dir::Close, Some(&addr), &[], kind_of(e))
+                    }
+                    None => log.record(tyme, chan, Dir::Close, Some(&addr), &[], false),
+                }
+            }
+            if let Err(e) = &r {
+                log.record_error(tyme, chan, Dir::Error, Some(&addr), &[], kind_of(*e));
+            }
         }
         r
     }
@@ -767,145 +834,168 @@ impl<const RX: usize, const TX: usize> Doer for ServerTap<'_, RX, TX> {
     }
 }
 
-/// The replay device for a TCP client's rings: replaces its service doer
-/// (a [`ClientDoer`] or [`ClientTap`]) and, at each recorded tyme, feeds
-/// the recorded received bytes of channel `chan` into the client's `rx`
-/// and takes out of its `tx` exactly as many bytes as the recording sent
-/// then, so the same application doers see the same rings pass by pass
-/// (back pressure included) under any driver, without a network.
-///
-/// Bytes the application queued that differ from the recorded ones are
-/// counted ([`diverged`](Self::diverged)): the replay then no longer
-/// reproduces the recording.
-///
-/// # Contract
-///
-/// * **recur** moves the bytes due at `cx.tyme()` (send first, then
-///   receive, as the service does); received bytes that do not fit in
-///   `rx` wait for the next run. It never finishes by itself (check
-///   [`done`](Self::done)).
-/// * **Limit.** The client is never connected during a replay
-///   ([`TcpClient::connected`] stays false): an application that waits
-///   for `connected()` before it writes needs the TCP client's own
-///   replay state, which is not built yet. Runs recorded in
-///   [`Mode::Tock`](crate::Mode::Tock) replay exactly.
-pub struct StreamReplay<'a, const RX: usize = 4096, const TX: usize = 4096> {
-    name: &'static str,
-    client: &'a RefCell<TcpClient<RX, TX>>,
-    rx: std::collections::VecDeque<(Tyme, Vec<u8>)>,
-    tx: std::collections::VecDeque<(Tyme, Vec<u8>)>,
-    rx_at: usize,
-    tx_at: usize,
-    log: Option<(WireLog, u32)>,
-    diverged: u64,
+/// One event of a TCP recording, as a replaying connection plays it.
+#[derive(Debug)]
+enum StreamEvent {
+    /// The connection opened.
+    Open,
+    /// These bytes arrived.
+    Rx(Vec<u8>),
+    /// These bytes left `tx`.
+    Tx(Vec<u8>),
+    /// The connection ended: cleanly (`None`) or with this error.
+    Close(Option<IoKind>),
+    /// The connect failed with this error and ended the service doer.
+    Failed(IoKind),
 }
 
-impl<'a, const RX: usize, const TX: usize> StreamReplay<'a, RX, TX> {
-    /// The replay doer named `name` of channel `chan` of `records`, for
-    /// `client`'s rings.
-    pub fn new<'r>(
-        name: &'static str,
-        client: &'a RefCell<TcpClient<RX, TX>>,
+/// What one [`Script::step`] did.
+#[derive(Debug, Default)]
+pub(crate) struct Played {
+    /// Bytes moved or the connection changed.
+    pub(crate) moved: bool,
+    /// The connection opened.
+    pub(crate) opened: bool,
+    /// The connection ended (the flow says how).
+    pub(crate) closed: bool,
+    /// A recorded connect failure.
+    pub(crate) failed: Option<IoKind>,
+}
+
+/// A TCP connection's recording, played back into its flow and rings (the
+/// replay state of [`TcpClient::replay`](crate::TcpClient::replay)).
+///
+/// Events play in their recorded order, each in the first step at or
+/// after its tyme; a step stops at an event that cannot play yet (sent
+/// bytes the application has not queued, received bytes that do not fit
+/// in `rx`) and after a close or a failure, so the device sees each.
+#[derive(Debug)]
+pub(crate) struct Script {
+    queue: std::collections::VecDeque<(Tyme, StreamEvent)>,
+    /// Bytes of the head event already played.
+    at: usize,
+    /// Between an open and a close.
+    pub(crate) open: bool,
+    /// Stopped by a local close until the next connect.
+    pub(crate) paused: bool,
+    /// Bytes the application queued that differ from the recording.
+    pub(crate) diverged: u64,
+}
+
+impl Script {
+    /// The events of channel `chan` of `records`, and the first address
+    /// they name with its record's index.
+    pub(crate) fn new<'r>(
         records: impl IntoIterator<Item = &'r Record>,
         chan: u32,
-    ) -> Self {
-        let (mut rx, mut tx) = (
-            std::collections::VecDeque::new(),
-            std::collections::VecDeque::new(),
-        );
-        for r in records.into_iter().filter(|r| r.chan == chan) {
-            match r.dir {
-                Dir::Rx => rx.push_back((r.tyme, r.data.clone())),
-                Dir::Tx => tx.push_back((r.tyme, r.data.clone())),
-                Dir::Dropped | Dir::Error => {} // datagram records only
+    ) -> (Script, Option<(usize, String)>) {
+        let mut queue = std::collections::VecDeque::new();
+        let mut addr = None;
+        for (i, r) in records.into_iter().enumerate() {
+            if r.chan != chan {
+                continue;
             }
+            if addr.is_none() {
+                addr = r.addr.clone().map(|a| (i, a));
+            }
+            let event = match r.dir {
+                Dir::Open => StreamEvent::Open,
+                Dir::Rx => StreamEvent::Rx(r.data.clone()),
+                Dir::Tx => StreamEvent::Tx(r.data.clone()),
+                Dir::Close => StreamEvent::Close(r.kind),
+                Dir::Error => StreamEvent::Failed(r.kind.unwrap_or(IoKind::Other)),
+                Dir::Dropped => continue, // datagram records only
+            };
+            queue.push_back((r.tyme, event));
         }
-        StreamReplay {
-            name,
-            client,
-            rx,
-            tx,
-            rx_at: 0,
-            tx_at: 0,
-            log: None,
+        let script = Script {
+            queue,
+            at: 0,
+            open: false,
+            paused: false,
             diverged: 0,
+        };
+        (script, addr)
+    }
+
+    /// True once every event was played.
+    pub(crate) fn done(&self) -> bool {
+        self.queue.is_empty()
+    }
+
+    /// Plays the events due at `tyme` into `flow`, `rx` and `tx` (see the
+    /// type's rules). Received and sent bytes count in `flow` as the
+    /// service counts them; a close sets `flow`'s end of stream, or fails
+    /// it with the recorded error (dropping what `tx` holds, counted).
+    pub(crate) fn step<const RX: usize, const TX: usize>(
+        &mut self,
+        tyme: Tyme,
+        flow: &mut Flow,
+        rx: &mut Ring<RX>,
+        tx: &mut Ring<TX>,
+    ) -> Played {
+        let mut played = Played::default();
+        if self.paused {
+            return played;
         }
-    }
-
-    /// Logs what the replay moves into `log` as channel `chan` (as a
-    /// [`ClientTap`] would), to compare with the recording.
-    pub fn set_log(&mut self, log: WireLog, chan: u32) {
-        self.log = Some((log, chan));
-    }
-    /// True once every recorded byte was delivered and taken.
-    pub fn done(&self) -> bool {
-        self.rx.is_empty() && self.tx.is_empty()
-    }
-    /// Bytes the application queued that differ from the recording.
-    pub fn diverged(&self) -> u64 {
-        self.diverged
-    }
-
-    fn step(&mut self, c: &mut TcpClient<RX, TX>, tyme: Tyme) {
-        let addr = c.addr().to_string();
-        while let Some((at, want)) = self.tx.front() {
+        while let Some((at, event)) = self.queue.front() {
             if *at > tyme {
                 break;
             }
-            let want = want.get(self.tx_at..).unwrap_or(&[]);
-            let n = want.len().min(c.tx().len());
-            let took: Vec<u8> = c.tx().iter().take(n).collect();
-            self.diverged += took.iter().zip(want).filter(|(a, b)| a != b).count() as u64;
-            c.tx_mut().consume(n);
-            if let Some((log, chan)) = &self.log
-                && n > 0
-            {
-                log.record(tyme, *chan, Dir::Tx, Some(&addr), &took, false);
+            match event {
+                StreamEvent::Open => {
+                    self.open = true;
+                    flow.reset();
+                    played.opened = true;
+                }
+                StreamEvent::Tx(want) => {
+                    let want = want.get(self.at..).unwrap_or(&[]);
+                    let n = want.len().min(tx.len());
+                    self.diverged +=
+                        tx.iter().take(n).zip(want).filter(|(a, b)| a != *b).count() as u64;
+                    flow.sent += tx.consume(n) as u64;
+                    played.moved |= n > 0;
+                    if n < want.len() {
+                        self.at += n;
+                        break; // the application has not queued the rest yet
+                    }
+                }
+                StreamEvent::Rx(bytes) => {
+                    let rest = bytes.get(self.at..).unwrap_or(&[]);
+                    let n = rx.write(rest);
+                    flow.received += n as u64;
+                    played.moved |= n > 0;
+                    if n < rest.len() {
+                        self.at += n;
+                        break; // rx is full: the rest next time
+                    }
+                }
+                StreamEvent::Close(kind) => {
+                    self.open = false;
+                    match kind {
+                        None => flow.eof = true,
+                        Some(k) => {
+                            flow.fail(Error::Io(*k));
+                            flow.discarded += tx.len() as u64;
+                            tx.clear();
+                        }
+                    }
+                    played.closed = true;
+                }
+                StreamEvent::Failed(k) => {
+                    self.open = false;
+                    flow.error = Some(Error::Io(*k));
+                    played.failed = Some(*k);
+                }
             }
-            self.tx_at += n;
-            if n < want.len() {
-                break; // the application has not queued the rest yet
-            }
-            self.tx.pop_front();
-            self.tx_at = 0;
-        }
-        while let Some((at, bytes)) = self.rx.front() {
-            if *at > tyme {
+            played.moved = true;
+            self.queue.pop_front();
+            self.at = 0;
+            if played.closed || played.failed.is_some() {
                 break;
             }
-            let rest = bytes.get(self.rx_at..).unwrap_or(&[]);
-            let n = c.rx_mut().write(rest);
-            if let Some((log, chan)) = &self.log
-                && n > 0
-            {
-                log.record(
-                    tyme,
-                    *chan,
-                    Dir::Rx,
-                    Some(&addr),
-                    rest.get(..n).unwrap_or(&[]),
-                    false,
-                );
-            }
-            self.rx_at += n;
-            if n < rest.len() {
-                break; // rx is full: the rest next time
-            }
-            self.rx.pop_front();
-            self.rx_at = 0;
         }
-    }
-}
-
-impl<const RX: usize, const TX: usize> Doer for StreamReplay<'_, RX, TX> {
-    fn name(&self) -> &'static str {
-        self.name
-    }
-    fn recur(&mut self, cx: &mut Cx<'_>) -> Result<Recur, Error> {
-        let client = self.client;
-        let mut c = client.try_borrow_mut().map_err(|_| Error::Misuse)?;
-        self.step(&mut c, cx.tyme());
-        Ok(Recur::NEXT)
+        played
     }
 }
 

@@ -281,6 +281,7 @@ impl<S: DgramSocket, const N: usize, const M: usize> DgramPeer<S, N, M> {
                 Dir::Tx => Event::Tx(r.data.clone()),
                 Dir::Dropped => Event::Dropped(r.data.clone(), kind),
                 Dir::Error => Event::Error(kind),
+                Dir::Open | Dir::Close => continue, // TCP records only
                 Dir::Rx => {
                     let addr = match (&r.addr, &unnamed) {
                         (None, Some(a)) => a.clone(),
