@@ -8,7 +8,7 @@ use std::io;
 use std::net::SocketAddr;
 
 use hio::buf::Ring;
-use hio::{Cx, Doer, Error, Recur};
+use hio::{Cx, Doer, Error, IoKind, Recur, Tock, Tyme};
 use mio::Interest;
 use mio::net::{TcpListener, TcpStream};
 
@@ -32,6 +32,14 @@ pub struct ServerConfig {
     /// it, `net.core.somaxconn` on Linux). A burst beyond it has SYNs
     /// dropped, and those clients retry a second later.
     pub backlog: i32,
+    /// `Some(limit)`: a TLS remote whose handshake is not done this long
+    /// (in tyme) after it was accepted — a peer that connects and never
+    /// speaks, or speaks too slowly — is closed with `Io(TimedOut)`,
+    /// counted in [`TcpServer::handshake_timeouts`] (and, as every remote
+    /// that ends with an error, in [`TcpServer::remote_errors`]), so it
+    /// cannot hold a remote slot forever. 10 s by default; `None`: no
+    /// limit. Plain TCP remotes have no handshake and no idle limit.
+    pub handshake_timeout: Option<Tock>,
 }
 
 impl Default for ServerConfig {
@@ -41,6 +49,7 @@ impl Default for ServerConfig {
             accept_batch: 64,
             nodelay: true,
             backlog: 1024,
+            handshake_timeout: Some(Tock::from_secs(10)),
         }
     }
 }
@@ -78,6 +87,8 @@ pub struct Remote<const RX: usize, const TX: usize> {
     rings: Box<Rings<RX, TX>>,
     flow: Flow,
     close_requested: bool,
+    /// When it was accepted.
+    since: Tyme,
 }
 
 impl<const RX: usize, const TX: usize> fmt::Debug for Remote<RX, TX> {
@@ -181,11 +192,25 @@ impl<const RX: usize, const TX: usize> Remote<RX, TX> {
         self.close_requested = true;
     }
 
-    /// Sends, then receives. Returns whether anything moved.
-    fn service(&mut self) -> bool {
+    /// When it was accepted (doist tyme).
+    pub fn since(&self) -> Tyme {
+        self.since
+    }
+
+    /// Sends, then receives. Returns whether anything moved. A handshake
+    /// still going on `limit` after the accept fails the remote with
+    /// `Io(TimedOut)`, and returns whether that happened.
+    fn service(&mut self, tyme: Tyme, limit: Option<Tock>) -> (bool, bool) {
         let rings = &mut *self.rings;
-        self.flow
-            .service(&mut self.link, &mut rings.rx, &mut rings.tx)
+        let moved = self
+            .flow
+            .service(&mut self.link, &mut rings.rx, &mut rings.tx);
+        let late = limit.is_some_and(|l| tyme.since(self.since) >= l);
+        if late && !self.flow.dead && self.link.handshaking() {
+            self.flow.fail(Error::Io(IoKind::TimedOut));
+            return (true, true);
+        }
+        (moved, false)
     }
 
     fn finished(&self) -> bool {
@@ -264,6 +289,7 @@ pub struct TcpServer<const RX: usize = 4096, const TX: usize = 4096> {
     last_accept_error: Option<Error>,
     remote_errors: u64,
     last_remote_error: Option<Error>,
+    handshake_timeouts: u64,
     #[cfg(feature = "tls")]
     tls: Option<crate::TlsServer>,
     #[cfg(feature = "tls")]
@@ -307,6 +333,7 @@ impl<const RX: usize, const TX: usize> TcpServer<RX, TX> {
             last_accept_error: None,
             remote_errors: 0,
             last_remote_error: None,
+            handshake_timeouts: 0,
             #[cfg(feature = "tls")]
             tls: None,
             #[cfg(feature = "tls")]
@@ -424,6 +451,12 @@ impl<const RX: usize, const TX: usize> TcpServer<RX, TX> {
     pub fn last_remote_error(&self) -> Option<Error> {
         self.last_remote_error
     }
+    /// TLS remotes closed so far because their handshake was not done
+    /// within [`ServerConfig::handshake_timeout`] (each ended with
+    /// `Io(TimedOut)`).
+    pub fn handshake_timeouts(&self) -> u64 {
+        self.handshake_timeouts
+    }
 
     /// The remote with this id, if it is still there.
     pub fn remote(&self, id: RemoteId) -> Option<&Remote<RX, TX>> {
@@ -450,21 +483,25 @@ impl<const RX: usize, const TX: usize> TcpServer<RX, TX> {
         self.slots.iter_mut().filter_map(|s| s.remote.as_mut())
     }
 
-    /// One service (hio's `serviceConnects` then `serviceAll` over the
-    /// remotes): accepts, sends and receives for every remote, removes the
-    /// finished ones.
+    /// One service at `tyme` (hio's `serviceConnects` then `serviceAll`
+    /// over the remotes): accepts, sends and receives for every remote,
+    /// closes TLS remotes past [`ServerConfig::handshake_timeout`], removes
+    /// the finished ones.
     ///
     /// # Errors
     ///
     /// None today: remote and accept failures are values on the remote and
     /// counters on the server. Reserved.
-    pub fn service(&mut self) -> Result<(), Error> {
-        self.accept();
+    pub fn service(&mut self, tyme: Tyme) -> Result<(), Error> {
+        self.accept(tyme);
         let mut moved = false;
+        let limit = self.config.handshake_timeout;
         for index in 0..self.slots.len() {
             let finished = match self.slots.get_mut(index).and_then(|s| s.remote.as_mut()) {
                 Some(remote) => {
-                    moved |= remote.service();
+                    let (m, timed_out) = remote.service(tyme, limit);
+                    moved |= m;
+                    self.handshake_timeouts += u64::from(timed_out);
                     remote.finished()
                 }
                 None => false,
@@ -479,7 +516,7 @@ impl<const RX: usize, const TX: usize> TcpServer<RX, TX> {
         Ok(())
     }
 
-    fn accept(&mut self) {
+    fn accept(&mut self, tyme: Tyme) {
         for _ in 0..self.config.accept_batch {
             let Some(listener) = &self.listener else {
                 return;
@@ -507,7 +544,7 @@ impl<const RX: usize, const TX: usize> TcpServer<RX, TX> {
                     {
                         Ok(sock) => match self.link(sock) {
                             Ok(link) => {
-                                self.insert(link, peer);
+                                self.insert(link, peer, tyme);
                                 self.accepted += 1;
                             }
                             Err(e) => {
@@ -556,7 +593,7 @@ impl<const RX: usize, const TX: usize> TcpServer<RX, TX> {
         Ok(Link::plain(sock))
     }
 
-    fn insert(&mut self, link: Link, peer: SocketAddr) {
+    fn insert(&mut self, link: Link, peer: SocketAddr, tyme: Tyme) {
         let index = match self.free.pop() {
             Some(i) => i,
             None => {
@@ -592,6 +629,7 @@ impl<const RX: usize, const TX: usize> TcpServer<RX, TX> {
             rings,
             flow: Flow::default(),
             close_requested: false,
+            since: tyme,
         });
         self.count += 1;
     }
@@ -652,9 +690,9 @@ impl<const RX: usize, const TX: usize> Doer for ServerDoer<'_, RX, TX> {
         s.reopen()?;
         Ok(Recur::NEXT)
     }
-    fn recur(&mut self, _cx: &mut Cx<'_>) -> Result<Recur, Error> {
+    fn recur(&mut self, cx: &mut Cx<'_>) -> Result<Recur, Error> {
         let mut s = self.server.try_borrow_mut().map_err(|_| Error::Misuse)?;
-        s.service()?;
+        s.service(cx.tyme())?;
         Ok(Recur::NEXT)
     }
     fn exit(&mut self, _cx: &mut Cx<'_>) {
