@@ -261,7 +261,8 @@
 //! back. Datagram peers log themselves ([`DgramPeer::set_log`]); TCP is
 //! logged by [`ClientTap`] and [`ServerTap`], service doers that wrap
 //! [`ClientDoer`] and [`ServerDoer`] and read the rings around each
-//! service.
+//! service (the client's log also says when the connection opened and
+//! ended).
 //!
 //! [`DgramPeer::replay`] is the replay device: a peer without a socket
 //! that delivers the recorded datagrams at their recorded tymes into the
@@ -272,9 +273,18 @@
 //! run again exactly, without a network (for runs recorded in
 //! [`Mode::Tock`]; the test `a_recorded_run_replays_exactly_without_a_network`
 //! compares the application's trace and the whole log). For TCP,
-//! [`StreamReplay`] does the same for a client's byte rings: recorded
-//! received bytes into `rx` at their tymes, and out of `tx` exactly what
-//! the recording sent then.
+//! [`TcpClient::replay`] is a client without a socket that does the same
+//! under the same [`ClientDoer`]: it is [`connected`](TcpClient::connected)
+//! from the recorded tyme, feeds the recorded bytes into `rx`, takes from
+//! `tx` exactly what the recording sent then (counting bytes that differ
+//! in [`diverged`](TcpClient::diverged)), and is
+//! [`cutoff`](TcpClient::cutoff) when the recording shows the peer closing
+//! (the test `a_client_that_waits_for_connected_replays_exactly_to_the_close`).
+//!
+//! Every device's service doer is one [`ServiceDoer`] over the device's
+//! [`Service`] (what it does on enter, each run and on exit):
+//! [`ClientDoer`], [`ServerDoer`] and [`PeerDoer`] are its names for the
+//! three devices, and [`Tap`] wraps it to log.
 //!
 //! ## Platforms
 //!
@@ -318,9 +328,11 @@
 //! ## Not here yet
 //!
 //! The benchmark against tokio is planned (the project's issue 4) but
-//! not built yet. TCP replay feeds a client's rings ([`StreamReplay`])
-//! but cannot make [`TcpClient::connected`] true (that needs a replay
-//! state inside the TCP client), and servers are logged but not replayed.
+//! not built yet. Servers are logged but not replayed: [`ServerTap`]
+//! reads the remotes around each service, so it misses a remote removed
+//! in the service that ended it (its last bytes sent, its close), and a
+//! replay needs those; the server would have to report its removals
+//! first.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -328,6 +340,7 @@
 mod dgram;
 mod io;
 mod runner;
+mod service;
 mod sys;
 mod tcp;
 #[cfg(feature = "tls")]
@@ -343,10 +356,11 @@ pub use runner::{Ending, Mode, MonoClock, Runner, Stats, Stopper};
 /// certificate and configuration types.
 #[cfg(feature = "tls")]
 pub use rustls;
+pub use service::{Service, ServiceDoer};
 pub use tcp::{
     ClientConfig, ClientDoer, EchoServerDoer, Remote, RemoteId, ServerConfig, ServerDoer,
     TcpClient, TcpServer,
 };
 #[cfg(feature = "tls")]
 pub use tls::{TlsClient, TlsServer};
-pub use wire::{ClientTap, Dir, Record, ServerTap, WireLog, WireLogError};
+pub use wire::{ClientTap, Dir, Record, ServerTap, Tap, Tapped, WireLog, WireLogError};

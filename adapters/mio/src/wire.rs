@@ -56,7 +56,8 @@ use hio::{Cx, Doer, Done, Error, IoKind, Recur, Tyme};
 
 use hio::buf::Ring;
 
-use crate::tcp::{ClientDoer, Flow, RemoteId, ServerDoer, TcpClient, TcpServer};
+use crate::service::{Service, ServiceDoer};
+use crate::tcp::{Flow, RemoteId, TcpClient, TcpServer};
 
 /// The first line of every log.
 pub const HEADER: &str = "# hio wire log 1";
@@ -578,46 +579,227 @@ fn unhex(h: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
-/// A [`ClientDoer`] that also logs what its service moves: wraps the
-/// service doer and reads the client's rings and counters around each
+/// A service doer that also logs what its service moves (the client's
+/// [`ClientTap`], the server's [`ServerTap`]): wraps the device's
+/// [`ServiceDoer`] and reads the device's rings and counters around each
 /// service (sent bytes are the head of `tx` before it; received ones the
-/// tail of `rx` after it), so the TCP code is untouched. Its log replays
+/// tail of `rx` after it), so the TCP code is untouched.
+///
+/// # Contract
+///
+/// * Every hook is the wrapped [`ServiceDoer`]'s; **recur** also records
+///   (see [`ClientTap`] and [`ServerTap`] for what).
+/// * **Cost**: a copy of each connection's `tx` (up to `TX` bytes) per
+///   service while it holds bytes.
+pub struct Tap<'a, D: Tapped> {
+    inner: ServiceDoer<'a, D>,
+    log: WireLog,
+    notes: D::Notes,
+}
+
+/// A device a [`Tap`] can log: [`TcpClient`] and [`TcpServer`] (sealed).
+pub trait Tapped: Service + sealed::Sealed {
+    /// What the tap keeps between services.
+    #[doc(hidden)]
+    type Notes;
+    /// Fresh notes, numbering channels from `chan`.
+    #[doc(hidden)]
+    fn notes(chan: u32) -> Self::Notes;
+    /// Before a service: what is in `tx`, the counters.
+    #[doc(hidden)]
+    fn before(&self, notes: &mut Self::Notes);
+    /// After it: logs what moved, and `failed`, the service's error.
+    #[doc(hidden)]
+    fn after(&self, notes: &mut Self::Notes, log: &WireLog, tyme: Tyme, failed: Option<Error>);
+}
+
+mod sealed {
+    use super::{HashMap, RemoteId, TcpClient, TcpServer};
+
+    pub trait Sealed {}
+    impl<const RX: usize, const TX: usize> Sealed for TcpClient<RX, TX> {}
+    impl<const RX: usize, const TX: usize> Sealed for TcpServer<RX, TX> {}
+
+    /// A client tap's notes: its channel, and the client before a service.
+    pub struct ClientNotes {
+        pub(super) chan: u32,
+        pub(super) head: Vec<u8>,
+        pub(super) counts: (u64, u64, u64, u64),
+        pub(super) connected: bool,
+    }
+
+    /// A server tap's notes: the channels given, and every remote before a
+    /// service.
+    pub struct ServerNotes {
+        pub(super) next_chan: u32,
+        pub(super) chans: HashMap<RemoteId, u32>,
+        pub(super) before: Vec<(RemoteId, u64, u64, Vec<u8>)>,
+    }
+}
+
+impl<'a, D: Tapped> Tap<'a, D> {
+    /// The service doer named `name` for `device`, logging into `log` as
+    /// channel `chan` (a server's remotes: from `chan` on).
+    pub fn new(name: &'static str, device: &'a RefCell<D>, log: WireLog, chan: u32) -> Self {
+        Tap {
+            inner: ServiceDoer::new(name, device),
+            log,
+            notes: D::notes(chan),
+        }
+    }
+}
+
+impl<const RX: usize, const TX: usize> Tap<'_, TcpServer<RX, TX>> {
+    /// The channel the tap gave the remote `id`, once it saw it.
+    pub fn chan_of(&self, id: RemoteId) -> Option<u32> {
+        self.notes.chans.get(&id).copied()
+    }
+}
+
+impl<D: Tapped> Doer for Tap<'_, D> {
+    fn name(&self) -> &'static str {
+        self.inner.name()
+    }
+    fn enter(&mut self, cx: &mut Cx<'_>) -> Result<Recur, Error> {
+        self.inner.enter(cx)
+    }
+    fn recur(&mut self, cx: &mut Cx<'_>) -> Result<Recur, Error> {
+        let device = self.inner.device();
+        device
+            .try_borrow()
+            .map_err(|_| Error::Misuse)?
+            .before(&mut self.notes);
+        let r = self.inner.recur(cx);
+        if let Ok(d) = device.try_borrow() {
+            d.after(&mut self.notes, &self.log, cx.tyme(), r.err());
+        }
+        r
+    }
+    fn clean(&mut self, cx: &mut Cx<'_>) {
+        self.inner.clean(cx);
+    }
+    fn cease(&mut self, cx: &mut Cx<'_>) {
+        self.inner.cease(cx);
+    }
+    fn abort(&mut self, cx: &mut Cx<'_>, error: Error) {
+        self.inner.abort(cx, error);
+    }
+    fn exit(&mut self, cx: &mut Cx<'_>) {
+        self.inner.exit(cx);
+    }
+    fn reported_done(&self) -> Done {
+        self.inner.reported_done()
+    }
+}
+
+/// A [`ClientDoer`](crate::ClientDoer) that also logs what its service
+/// moves, as channel `chan` with the server's address; its log replays
 /// with [`TcpClient::replay`].
 ///
 /// # Contract
 ///
-/// * Every hook is the wrapped [`ClientDoer`]'s; **recur** also records
-///   what moved as channel `chan`, with the server's address, in the
-///   order the service did it: the connection opening (`O`, when
+/// * Every hook is the wrapped `ClientDoer`'s; **recur** also records, in
+///   the order the service did it: the connection opening (`O`, when
 ///   [`TcpClient::connected`] became true), the bytes sent, the bytes
 ///   received, the connection ending (`C`, when it was cut off), and a
 ///   connect failure that ends the doer (`E`). A failed connect that the
 ///   client retries is not recorded (the next `O` shows when it worked).
 /// * **Cost**: a copy of `tx` (up to `TX` bytes) per service while it holds
 ///   bytes.
-pub struct ClientTap<'a, const RX: usize = 4096, const TX: usize = 4096> {
-    inner: ClientDoer<'a, RX, TX>,
-    client: &'a RefCell<TcpClient<RX, TX>>,
-    log: WireLog,
-    chan: u32,
-    head: Vec<u8>,
-}
+pub type ClientTap<'a, const RX: usize = 4096, const TX: usize = 4096> = Tap<'a, TcpClient<RX, TX>>;
 
-impl<'a, const RX: usize, const TX: usize> ClientTap<'a, RX, TX> {
-    /// The service doer named `name` for `client`, logging into `log` as
-    /// channel `chan`.
-    pub fn new(
-        name: &'static str,
-        client: &'a RefCell<TcpClient<RX, TX>>,
-        log: WireLog,
-        chan: u32,
-    ) -> Self {
-        ClientTap {
-            inner: ClientDoer::new(name, client),
-            client,
-            log,
+impl<const RX: usize, const TX: usize> Tapped for TcpClient<RX, TX> {
+    type Notes = sealed::ClientNotes;
+    fn notes(chan: u32) -> Self::Notes {
+        sealed::ClientNotes {
             chan,
             head: Vec::new(),
+            counts: (0, 0, 0, 0),
+            connected: false,
+        }
+    }
+    fn before(&self, n: &mut Self::Notes) {
+        n.head.clear();
+        n.head.extend(self.tx().iter());
+        n.counts = (
+            self.sent(),
+            self.received(),
+            self.connects(),
+            self.cutoffs(),
+        );
+        n.connected = self.connected();
+    }
+    fn after(&self, n: &mut Self::Notes, log: &WireLog, tyme: Tyme, failed: Option<Error>) {
+        let (sent0, received0, connects0, cutoffs0) = n.counts;
+        let (chan, addr) = (n.chan, self.addr().to_string());
+        if self.connected() && (!n.connected || self.connects() != connects0) {
+            log.record(tyme, chan, Dir::Open, Some(&addr), &[], false);
+        }
+        let moved = (
+            self.sent().saturating_sub(sent0),
+            self.received().saturating_sub(received0),
+        );
+        log_moved(log, tyme, chan, &addr, &n.head, self.rx(), moved);
+        if self.cutoffs() != cutoffs0 {
+            match self.error() {
+                Some(e) => log.record_error(tyme, chan, Dir::Close, Some(&addr), &[], kind_of(e)),
+                None => log.record(tyme, chan, Dir::Close, Some(&addr), &[], false),
+            }
+        }
+        if let Some(e) = failed {
+            log.record_error(tyme, chan, Dir::Error, Some(&addr), &[], kind_of(e));
+        }
+    }
+}
+
+/// A [`ServerDoer`](crate::ServerDoer) that also logs what its service
+/// moves for every remote, each remote on its own channel: `chan`,
+/// `chan + 1`, ... in the order the tap first sees them (with the
+/// remote's address). Like [`ClientTap`], it reads the rings around each
+/// service.
+///
+/// # Contract
+///
+/// * Every hook is the wrapped `ServerDoer`'s; **recur** also records.
+/// * **Limit**: bytes sent in the service that also removes a remote (it
+///   was cut off and both rings emptied) are not seen, nor is a remote
+///   accepted and removed within one service.
+/// * **Cost**: a copy of every remote's `tx` per service.
+pub type ServerTap<'a, const RX: usize = 4096, const TX: usize = 4096> = Tap<'a, TcpServer<RX, TX>>;
+
+impl<const RX: usize, const TX: usize> Tapped for TcpServer<RX, TX> {
+    type Notes = sealed::ServerNotes;
+    fn notes(chan: u32) -> Self::Notes {
+        sealed::ServerNotes {
+            next_chan: chan,
+            chans: HashMap::new(),
+            before: Vec::new(),
+        }
+    }
+    fn before(&self, n: &mut Self::Notes) {
+        n.before.clear();
+        for r in self.remotes() {
+            n.before
+                .push((r.id(), r.sent(), r.received(), r.tx().iter().collect()));
+        }
+    }
+    fn after(&self, n: &mut Self::Notes, log: &WireLog, tyme: Tyme, _failed: Option<Error>) {
+        for r in self.remotes() {
+            let id = r.id();
+            let chan = *n.chans.entry(id).or_insert_with(|| {
+                let c = n.next_chan;
+                n.next_chan = n.next_chan.wrapping_add(1);
+                c
+            });
+            let (sent0, received0, head) = match n.before.iter().find(|b| b.0 == id) {
+                Some((_, s, r, h)) => (*s, *r, h.as_slice()),
+                None => (0, 0, &[][..]),
+            };
+            let moved = (
+                r.sent().saturating_sub(sent0),
+                r.received().saturating_sub(received0),
+            );
+            log_moved(log, tyme, chan, &r.peer().to_string(), head, r.rx(), moved);
         }
     }
 }
@@ -657,180 +839,6 @@ fn log_moved<const RX: usize>(
             .min(rx.len());
         let tail: Vec<u8> = rx.iter().skip(rx.len() - n).collect();
         log.record(tyme, chan, Dir::Rx, Some(addr), &tail, false);
-    }
-}
-
-impl<const RX: usize, const TX: usize> Doer for ClientTap<'_, RX, TX> {
-    fn name(&self) -> &'static str {
-        self.inner.name()
-    }
-    fn enter(&mut self, cx: &mut Cx<'_>) -> Result<Recur, Error> {
-        self.inner.enter(cx)
-    }
-    fn recur(&mut self, cx: &mut Cx<'_>) -> Result<Recur, Error> {
-        let (sent0, received0, connected0, connects0, cutoffs0) = {
-            let c = self.client.try_borrow().map_err(|_| Error::Misuse)?;
-            self.head.clear();
-            self.head.extend(c.tx().iter());
-            (
-                c.sent(),
-                c.received(),
-                c.connected(),
-                c.connects(),
-                c.cutoffs(),
-            )
-        };
-        let r = self.inner.recur(cx);
-        let (log, tyme, chan) = (&self.log, cx.tyme(), self.chan);
-        if let Ok(c) = self.client.try_borrow() {
-            let addr = c.addr().to_string();
-            if c.connected() && (!connected0 || c.connects() != connects0) {
-                log.record(tyme, chan, Dir::Open, Some(&addr), &[], false);
-            }
-            log_moved(
-                log,
-                tyme,
-                chan,
-                &addr,
-                &self.head,
-                c.rx(),
-                (
-                    c.sent().saturating_sub(sent0),
-                    c.received().saturating_sub(received0),
-                ),
-            );
-            if c.cutoffs() != cutoffs0 {
-                match c.error() {
-                    Some(e) => {
-                        log.record_error(tyme, chan, Dir::Close, Some(&addr), &[], kind_of(e))
-                    }
-                    None => log.record(tyme, chan, Dir::Close, Some(&addr), &[], false),
-                }
-            }
-            if let Err(e) = &r {
-                log.record_error(tyme, chan, Dir::Error, Some(&addr), &[], kind_of(*e));
-            }
-        }
-        r
-    }
-    fn clean(&mut self, cx: &mut Cx<'_>) {
-        self.inner.clean(cx);
-    }
-    fn cease(&mut self, cx: &mut Cx<'_>) {
-        self.inner.cease(cx);
-    }
-    fn abort(&mut self, cx: &mut Cx<'_>, error: Error) {
-        self.inner.abort(cx, error);
-    }
-    fn exit(&mut self, cx: &mut Cx<'_>) {
-        self.inner.exit(cx);
-    }
-    fn reported_done(&self) -> Done {
-        self.inner.reported_done()
-    }
-}
-
-/// A [`ServerDoer`] that also logs what its service moves for every
-/// remote, each remote on its own channel: `first_chan`, `first_chan + 1`,
-/// ... in the order the tap first sees them (with the remote's address).
-/// Like [`ClientTap`], it reads the rings around each service.
-///
-/// # Contract
-///
-/// * Every hook is the wrapped [`ServerDoer`]'s; **recur** also records.
-/// * **Cost**: a copy of every remote's `tx` per service.
-pub struct ServerTap<'a, const RX: usize = 4096, const TX: usize = 4096> {
-    inner: ServerDoer<'a, RX, TX>,
-    server: &'a RefCell<TcpServer<RX, TX>>,
-    log: WireLog,
-    next_chan: u32,
-    chans: HashMap<RemoteId, u32>,
-    before: Vec<(RemoteId, u64, u64, Vec<u8>)>,
-}
-
-impl<'a, const RX: usize, const TX: usize> ServerTap<'a, RX, TX> {
-    /// The service doer named `name` for `server`, logging into `log`.
-    pub fn new(
-        name: &'static str,
-        server: &'a RefCell<TcpServer<RX, TX>>,
-        log: WireLog,
-        first_chan: u32,
-    ) -> Self {
-        ServerTap {
-            inner: ServerDoer::new(name, server),
-            server,
-            log,
-            next_chan: first_chan,
-            chans: HashMap::new(),
-            before: Vec::new(),
-        }
-    }
-
-    /// The channel the tap gave the remote `id`, once it saw it.
-    pub fn chan_of(&self, id: RemoteId) -> Option<u32> {
-        self.chans.get(&id).copied()
-    }
-}
-
-impl<const RX: usize, const TX: usize> Doer for ServerTap<'_, RX, TX> {
-    fn name(&self) -> &'static str {
-        self.inner.name()
-    }
-    fn enter(&mut self, cx: &mut Cx<'_>) -> Result<Recur, Error> {
-        self.inner.enter(cx)
-    }
-    fn recur(&mut self, cx: &mut Cx<'_>) -> Result<Recur, Error> {
-        {
-            let s = self.server.try_borrow().map_err(|_| Error::Misuse)?;
-            self.before.clear();
-            for r in s.remotes() {
-                self.before
-                    .push((r.id(), r.sent(), r.received(), r.tx().iter().collect()));
-            }
-        }
-        let res = self.inner.recur(cx);
-        if let Ok(s) = self.server.try_borrow() {
-            for r in s.remotes() {
-                let id = r.id();
-                let chan = *self.chans.entry(id).or_insert_with(|| {
-                    let c = self.next_chan;
-                    self.next_chan = self.next_chan.wrapping_add(1);
-                    c
-                });
-                let (sent0, received0, head) = match self.before.iter().find(|b| b.0 == id) {
-                    Some((_, s, r, h)) => (*s, *r, h.as_slice()),
-                    None => (0, 0, &[][..]),
-                };
-                log_moved(
-                    &self.log,
-                    cx.tyme(),
-                    chan,
-                    &r.peer().to_string(),
-                    head,
-                    r.rx(),
-                    (
-                        r.sent().saturating_sub(sent0),
-                        r.received().saturating_sub(received0),
-                    ),
-                );
-            }
-        }
-        res
-    }
-    fn clean(&mut self, cx: &mut Cx<'_>) {
-        self.inner.clean(cx);
-    }
-    fn cease(&mut self, cx: &mut Cx<'_>) {
-        self.inner.cease(cx);
-    }
-    fn abort(&mut self, cx: &mut Cx<'_>, error: Error) {
-        self.inner.abort(cx, error);
-    }
-    fn exit(&mut self, cx: &mut Cx<'_>) {
-        self.inner.exit(cx);
-    }
-    fn reported_done(&self) -> Done {
-        self.inner.reported_done()
     }
 }
 

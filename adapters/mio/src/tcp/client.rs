@@ -1,18 +1,18 @@
 //! The TCP client device ([`TcpClient`], hio's `Client`) and its service
 //! doer ([`ClientDoer`], hio's `ClientDoer`).
 
-use std::cell::RefCell;
 use std::fmt;
 use std::io;
 use std::net::SocketAddr;
 
 use hio::buf::Ring;
-use hio::{Cx, Doer, Error, IoKind, Recur, Tock, Tyme};
+use hio::{Error, IoKind, Tock, Tyme};
 use mio::Interest;
 use mio::net::TcpStream;
 
 use super::stream::{Flow, Link};
 use crate::io::{Io, Ready, Registered, to_error};
+use crate::service::{Service, ServiceDoer};
 use crate::wire::{Record, Script, WireLogError};
 
 /// How a [`TcpClient`] connects.
@@ -550,42 +550,24 @@ fn check_connect(sock: &Registered<TcpStream>) -> io::Result<bool> {
 ///
 /// # Contract
 ///
-/// * **enter** starts the connect; **recur** calls
+/// * **enter** starts the connect ([`TcpClient::connect`]); **recur** calls
 ///   [`TcpClient::service`] and asks to run again on the next pass
 ///   (`Recur::NEXT`); **exit** closes the connection (in every ending).
 /// * **Errors.** Without reconnect, a failed connect aborts the doer with
 ///   `Io(ConnectionRefused)`, `Io(TimedOut)`, and so on. The device being
 ///   borrowed elsewhere during the step is `Error::Misuse`.
 /// * **Bounded work**: one service per run.
-pub struct ClientDoer<'a, const RX: usize = 4096, const TX: usize = 4096> {
-    name: &'static str,
-    client: &'a RefCell<TcpClient<RX, TX>>,
-}
+pub type ClientDoer<'a, const RX: usize = 4096, const TX: usize = 4096> =
+    ServiceDoer<'a, TcpClient<RX, TX>>;
 
-impl<'a, const RX: usize, const TX: usize> ClientDoer<'a, RX, TX> {
-    /// The service doer named `name` for `client`.
-    pub fn new(name: &'static str, client: &'a RefCell<TcpClient<RX, TX>>) -> Self {
-        ClientDoer { name, client }
+impl<const RX: usize, const TX: usize> Service for TcpClient<RX, TX> {
+    fn start(&mut self, tyme: Tyme) -> Result<(), Error> {
+        self.connect(tyme)
     }
-}
-
-impl<const RX: usize, const TX: usize> Doer for ClientDoer<'_, RX, TX> {
-    fn name(&self) -> &'static str {
-        self.name
+    fn run(&mut self, tyme: Tyme) -> Result<(), Error> {
+        self.service(tyme)
     }
-    fn enter(&mut self, cx: &mut Cx<'_>) -> Result<Recur, Error> {
-        let mut c = self.client.try_borrow_mut().map_err(|_| Error::Misuse)?;
-        c.connect(cx.tyme())?;
-        Ok(Recur::NEXT)
-    }
-    fn recur(&mut self, cx: &mut Cx<'_>) -> Result<Recur, Error> {
-        let mut c = self.client.try_borrow_mut().map_err(|_| Error::Misuse)?;
-        c.service(cx.tyme())?;
-        Ok(Recur::NEXT)
-    }
-    fn exit(&mut self, _cx: &mut Cx<'_>) {
-        if let Ok(mut c) = self.client.try_borrow_mut() {
-            c.close();
-        }
+    fn stop(&mut self) {
+        self.close();
     }
 }

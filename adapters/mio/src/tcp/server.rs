@@ -14,6 +14,7 @@ use mio::net::{TcpListener, TcpStream};
 
 use super::stream::{Flow, Link};
 use crate::io::{Io, Ready, Registered, to_error};
+use crate::service::{Service, ServiceDoer};
 
 /// How a [`TcpServer`] accepts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -664,41 +665,24 @@ impl<const RX: usize, const TX: usize> TcpServer<RX, TX> {
 ///
 /// # Contract
 ///
-/// * **enter** reopens a closed server (an error such as `AddrInUse`
-///   aborts); **recur** calls [`TcpServer::service`] and runs again on the
-///   next pass; **exit** closes the listener and every remote.
+/// * **enter** reopens a closed server ([`TcpServer::reopen`]; an error
+///   such as `AddrInUse` aborts); **recur** calls [`TcpServer::service`]
+///   and runs again on the next pass; **exit** closes the listener and
+///   every remote.
 /// * The device being borrowed elsewhere during the step is
 ///   `Error::Misuse`.
-pub struct ServerDoer<'a, const RX: usize = 4096, const TX: usize = 4096> {
-    name: &'static str,
-    server: &'a RefCell<TcpServer<RX, TX>>,
-}
+pub type ServerDoer<'a, const RX: usize = 4096, const TX: usize = 4096> =
+    ServiceDoer<'a, TcpServer<RX, TX>>;
 
-impl<'a, const RX: usize, const TX: usize> ServerDoer<'a, RX, TX> {
-    /// The service doer named `name` for `server`.
-    pub fn new(name: &'static str, server: &'a RefCell<TcpServer<RX, TX>>) -> Self {
-        ServerDoer { name, server }
+impl<const RX: usize, const TX: usize> Service for TcpServer<RX, TX> {
+    fn start(&mut self, _tyme: Tyme) -> Result<(), Error> {
+        self.reopen()
     }
-}
-
-impl<const RX: usize, const TX: usize> Doer for ServerDoer<'_, RX, TX> {
-    fn name(&self) -> &'static str {
-        self.name
+    fn run(&mut self, tyme: Tyme) -> Result<(), Error> {
+        self.service(tyme)
     }
-    fn enter(&mut self, _cx: &mut Cx<'_>) -> Result<Recur, Error> {
-        let mut s = self.server.try_borrow_mut().map_err(|_| Error::Misuse)?;
-        s.reopen()?;
-        Ok(Recur::NEXT)
-    }
-    fn recur(&mut self, cx: &mut Cx<'_>) -> Result<Recur, Error> {
-        let mut s = self.server.try_borrow_mut().map_err(|_| Error::Misuse)?;
-        s.service(cx.tyme())?;
-        Ok(Recur::NEXT)
-    }
-    fn exit(&mut self, _cx: &mut Cx<'_>) {
-        if let Ok(mut s) = self.server.try_borrow_mut() {
-            s.close();
-        }
+    fn stop(&mut self) {
+        self.close();
     }
 }
 
