@@ -352,21 +352,43 @@ impl Doer for Streamer<'_> {
     }
 }
 
+/// An echo server and a client for it on loopback, in `runner`'s poll.
+fn loopback(runner: &Runner) -> (RefCell<TcpServer>, RefCell<TcpClient>) {
+    let io = runner.io();
+    let server = TcpServer::bind(&io, "127.0.0.1:0".parse().unwrap(), ServerConfig::default());
+    let server = server.unwrap();
+    let client = TcpClient::new(&io, server.local_addr(), ClientConfig::default());
+    (RefCell::new(server), RefCell::new(client))
+}
+
+/// Runs `app` against the echo server in real time until it stops the
+/// run, with the server tapped as channels from 100 on and the client as
+/// channel 1; returns the log.
+fn record_echo<'a>(
+    runner: &mut Runner,
+    server: &'a RefCell<TcpServer>,
+    client: &'a RefCell<TcpClient>,
+    app: &'a mut dyn Doer,
+) -> WireLog {
+    let log = WireLog::in_memory();
+    let mut serve = ServerTap::new("server", server, log.clone(), 100);
+    let mut echo = EchoServerDoer::new("echo", server);
+    let mut connect = ClientTap::new("client", client, log.clone(), 1);
+    let mut doist: Doist<'_, 4> = Doist::new(Tock::from_millis(10));
+    doist.add(&mut serve).unwrap();
+    doist.add(&mut echo).unwrap();
+    doist.add(&mut connect).unwrap();
+    doist.add(app).unwrap();
+    let end = runner.run(&mut doist, Some(Tock::from_secs(20))).unwrap();
+    assert_eq!(end, Ending::Stopped);
+    log
+}
+
 #[test]
 fn a_recorded_tcp_stream_replays_exactly_into_the_rings() {
     const TOTAL: usize = 100_000;
-    let log = WireLog::in_memory();
     let mut runner = Runner::new().unwrap().with_mode(Mode::Tock);
-    let io = runner.io();
-    let server: RefCell<TcpServer> = RefCell::new(
-        TcpServer::bind(&io, "127.0.0.1:0".parse().unwrap(), ServerConfig::default()).unwrap(),
-    );
-    let addr = server.borrow().local_addr();
-    let client: RefCell<TcpClient> =
-        RefCell::new(TcpClient::new(&io, addr, ClientConfig::default()));
-    let mut serve = ServerTap::new("server", &server, log.clone(), 100);
-    let mut echo = EchoServerDoer::new("echo", &server);
-    let mut connect = ClientTap::new("client", &client, log.clone(), 1);
+    let (server, client) = loopback(&runner);
     let mut app = Streamer {
         client: &client,
         total: TOTAL,
@@ -376,14 +398,7 @@ fn a_recorded_tcp_stream_replays_exactly_into_the_rings() {
         trace: Vec::new(),
         stop: Some(runner.stopper()),
     };
-    let mut doist: Doist<'_, 4> = Doist::new(Tock::from_millis(10));
-    doist.add(&mut serve).unwrap();
-    doist.add(&mut echo).unwrap();
-    doist.add(&mut connect).unwrap();
-    doist.add(&mut app).unwrap();
-    let end = runner.run(&mut doist, Some(Tock::from_secs(20))).unwrap();
-    drop(doist);
-    assert_eq!(end, Ending::Stopped);
+    let log = record_echo(&mut runner, &server, &client, &mut app);
     assert_eq!((app.back, app.wrong), (TOTAL, 0));
     let recorded = app.trace;
     let records = log.records().unwrap().unwrap();
@@ -487,18 +502,8 @@ impl Doer for Echoer<'_> {
 #[test]
 fn a_client_that_waits_for_connected_replays_exactly_to_the_close() {
     const COUNT: usize = 30;
-    let log = WireLog::in_memory();
     let mut runner = Runner::new().unwrap().with_mode(Mode::Tock);
-    let io = runner.io();
-    let server: RefCell<TcpServer> = RefCell::new(
-        TcpServer::bind(&io, "127.0.0.1:0".parse().unwrap(), ServerConfig::default()).unwrap(),
-    );
-    let addr = server.borrow().local_addr();
-    let client: RefCell<TcpClient> =
-        RefCell::new(TcpClient::new(&io, addr, ClientConfig::default()));
-    let mut serve = ServerTap::new("server", &server, log.clone(), 100);
-    let mut echo = EchoServerDoer::new("echo", &server);
-    let mut connect = ClientTap::new("client", &client, log.clone(), 1);
+    let (server, client) = loopback(&runner);
     let echoer = |client, stop| Echoer {
         client,
         count: COUNT,
@@ -510,14 +515,7 @@ fn a_client_that_waits_for_connected_replays_exactly_to_the_close() {
         stop,
     };
     let mut app = echoer(&client, Some(runner.stopper()));
-    let mut doist: Doist<'_, 4> = Doist::new(Tock::from_millis(10));
-    doist.add(&mut serve).unwrap();
-    doist.add(&mut echo).unwrap();
-    doist.add(&mut connect).unwrap();
-    doist.add(&mut app).unwrap();
-    let end = runner.run(&mut doist, Some(Tock::from_secs(20))).unwrap();
-    drop(doist);
-    assert_eq!(end, Ending::Stopped);
+    let log = record_echo(&mut runner, &server, &client, &mut app);
     assert_eq!((app.back, app.wrong), (COUNT * 100, 0));
     let recorded = app.trace;
     assert!(

@@ -486,16 +486,7 @@ impl<const RX: usize, const TX: usize> TcpClient<RX, TX> {
         #[cfg(feature = "tls")]
         if let Some(tls) = &self.tls {
             self.flow.tls_error = None;
-            return match tls.session() {
-                Ok(session) => Ok(Link {
-                    sock,
-                    tls: Some(Box::new(session)),
-                }),
-                Err(e) => {
-                    self.flow.tls_error = Some(e);
-                    Err(Error::Io(IoKind::InvalidInput))
-                }
-            };
+            return Link::with_session(sock, tls.session(), &mut self.flow.tls_error);
         }
         Ok(Link::plain(sock))
     }

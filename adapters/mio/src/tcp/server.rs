@@ -580,16 +580,7 @@ impl<const RX: usize, const TX: usize> TcpServer<RX, TX> {
     fn link(&mut self, sock: Registered<TcpStream>) -> Result<Link, Error> {
         #[cfg(feature = "tls")]
         if let Some(tls) = &self.tls {
-            return match tls.session() {
-                Ok(session) => Ok(Link {
-                    sock,
-                    tls: Some(Box::new(session)),
-                }),
-                Err(e) => {
-                    self.last_tls_error = Some(e);
-                    Err(Error::Io(hio::IoKind::InvalidInput))
-                }
-            };
+            return Link::with_session(sock, tls.session(), &mut self.last_tls_error);
         }
         Ok(Link::plain(sock))
     }
