@@ -628,12 +628,13 @@ mod sealed {
         pub(super) connected: bool,
     }
 
-    /// A server tap's notes: the channels given, and every remote before a
-    /// service.
+    /// A server tap's notes: the channels given (and whether the close
+    /// was logged), and every remote before a service.
     pub struct ServerNotes {
         pub(super) next_chan: u32,
-        pub(super) chans: HashMap<RemoteId, u32>,
+        pub(super) chans: HashMap<RemoteId, (u32, bool)>,
         pub(super) before: Vec<(RemoteId, u64, u64, Vec<u8>)>,
+        pub(super) fresh: Vec<(u64, RemoteId, String)>,
     }
 }
 
@@ -652,7 +653,7 @@ impl<'a, D: Tapped> Tap<'a, D> {
 impl<const RX: usize, const TX: usize> Tap<'_, TcpServer<RX, TX>> {
     /// The channel the tap gave the remote `id`, once it saw it.
     pub fn chan_of(&self, id: RemoteId) -> Option<u32> {
-        self.notes.chans.get(&id).copied()
+        self.notes.chans.get(&id).map(|c| c.0)
     }
 }
 
@@ -739,12 +740,9 @@ impl<const RX: usize, const TX: usize> Tapped for TcpClient<RX, TX> {
             self.sent().saturating_sub(sent0),
             self.received().saturating_sub(received0),
         );
-        log_moved(log, tyme, chan, &addr, &n.head, self.rx(), moved);
+        log_moved(log, tyme, chan, &addr, &n.head, Some(self.rx()), moved);
         if self.cutoffs() != cutoffs0 {
-            match self.error() {
-                Some(e) => log.record_error(tyme, chan, Dir::Close, Some(&addr), &[], kind_of(e)),
-                None => log.record(tyme, chan, Dir::Close, Some(&addr), &[], false),
-            }
+            log_close(log, tyme, chan, &addr, self.error());
         }
         if let Some(e) = failed {
             log.record_error(tyme, chan, Dir::Error, Some(&addr), &[], kind_of(e));
@@ -774,6 +772,7 @@ impl<const RX: usize, const TX: usize> Tapped for TcpServer<RX, TX> {
             next_chan: chan,
             chans: HashMap::new(),
             before: Vec::new(),
+            fresh: Vec::new(),
         }
     }
     fn before(&self, n: &mut Self::Notes) {
@@ -784,22 +783,56 @@ impl<const RX: usize, const TX: usize> Tapped for TcpServer<RX, TX> {
         }
     }
     fn after(&self, n: &mut Self::Notes, log: &WireLog, tyme: Tyme, _failed: Option<Error>) {
+        // channels for the remotes accepted in this service, in accept
+        // order (also those already removed again)
+        n.fresh.clear();
+        let present = self.remotes().map(|r| (r.serial(), r.id(), r.peer()));
+        let gone = self.gone().iter().map(|g| (g.serial, g.id, g.peer));
+        for (serial, id, peer) in present.chain(gone) {
+            if !n.chans.contains_key(&id) {
+                n.fresh.push((serial, id, peer.to_string()));
+            }
+        }
+        n.fresh.sort_unstable_by_key(|f| f.0);
+        for (_, id, peer) in &n.fresh {
+            n.chans.insert(*id, (n.next_chan, false));
+            log.record(tyme, n.next_chan, Dir::Open, Some(peer), &[], false);
+            n.next_chan = n.next_chan.wrapping_add(1);
+        }
+        let head = |id: RemoteId| match n.before.iter().find(|b| b.0 == id) {
+            Some((_, s, r, h)) => (*s, *r, h.as_slice()),
+            None => (0, 0, &[][..]),
+        };
         for r in self.remotes() {
-            let id = r.id();
-            let chan = *n.chans.entry(id).or_insert_with(|| {
-                let c = n.next_chan;
-                n.next_chan = n.next_chan.wrapping_add(1);
-                c
-            });
-            let (sent0, received0, head) = match n.before.iter().find(|b| b.0 == id) {
-                Some((_, s, r, h)) => (*s, *r, h.as_slice()),
-                None => (0, 0, &[][..]),
+            let Some((chan, closed)) = n.chans.get_mut(&r.id()) else {
+                continue;
             };
+            let (sent0, received0, head) = head(r.id());
             let moved = (
                 r.sent().saturating_sub(sent0),
                 r.received().saturating_sub(received0),
             );
-            log_moved(log, tyme, chan, &r.peer().to_string(), head, r.rx(), moved);
+            let peer = r.peer().to_string();
+            log_moved(log, tyme, *chan, &peer, head, Some(r.rx()), moved);
+            if r.cutoff() && !*closed {
+                log_close(log, tyme, *chan, &peer, r.error());
+                *closed = true;
+            }
+        }
+        for g in self.gone() {
+            let Some((chan, closed)) = n.chans.remove(&g.id) else {
+                continue;
+            };
+            let (sent0, received0, head) = head(g.id);
+            let moved = (
+                g.sent.saturating_sub(sent0),
+                g.received.saturating_sub(received0),
+            );
+            let peer = g.peer.to_string();
+            log_moved::<0>(log, tyme, chan, &peer, head, None, moved);
+            if g.cutoff && !closed {
+                log_close(log, tyme, chan, &peer, g.error);
+            }
         }
     }
 }
@@ -812,14 +845,24 @@ fn kind_of(e: Error) -> IoKind {
     }
 }
 
-/// Logs the tail of `rx` that arrived and the head of `tx` that left.
+/// Logs a connection's end: cleanly, or with its error's kind.
+fn log_close(log: &WireLog, tyme: Tyme, chan: u32, addr: &str, error: Option<Error>) {
+    match error {
+        Some(e) => log.record_error(tyme, chan, Dir::Close, Some(addr), &[], kind_of(e)),
+        None => log.record(tyme, chan, Dir::Close, Some(addr), &[], false),
+    }
+}
+
+/// Logs the head of `tx` that left and the tail of `rx` that arrived (a
+/// remote removed in the service has no `rx` left: a removal needs it
+/// empty, so nothing arrived in that service).
 fn log_moved<const RX: usize>(
     log: &WireLog,
     tyme: Tyme,
     chan: u32,
     addr: &str,
     head: &[u8],
-    rx: &hio::buf::Ring<RX>,
+    rx: Option<&Ring<RX>>,
     (sent, received): (u64, u64),
 ) {
     if sent > 0 {
@@ -833,7 +876,9 @@ fn log_moved<const RX: usize>(
             false,
         );
     }
-    if received > 0 {
+    if let Some(rx) = rx
+        && received > 0
+    {
         let n = usize::try_from(received)
             .unwrap_or(usize::MAX)
             .min(rx.len());

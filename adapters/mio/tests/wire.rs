@@ -567,6 +567,195 @@ fn a_client_that_waits_for_connected_replays_exactly_to_the_close() {
     );
 }
 
+/// The server side's observable trace: every pass in which its remotes
+/// (in slot order: id, peer, rings, cut off) changed. Stops the run once
+/// `until` remotes were removed.
+struct Watch<'a> {
+    server: &'a RefCell<TcpServer>,
+    last: String,
+    trace: Vec<String>,
+    until: u64,
+    stop: Option<Stopper>,
+}
+
+impl Doer for Watch<'_> {
+    fn recur(&mut self, cx: &mut Cx<'_>) -> Result<Recur, Error> {
+        let s = self.server.borrow();
+        let now: Vec<String> = s
+            .remotes()
+            .map(|r| {
+                format!(
+                    "{} {} rx={} tx={} in={} out={} cut={}",
+                    r.id(),
+                    r.peer(),
+                    r.rx().len(),
+                    r.tx().len(),
+                    r.received(),
+                    r.sent(),
+                    r.cutoff()
+                )
+            })
+            .collect();
+        let now = format!(
+            "accepted={} removed={} [{}]",
+            s.accepted(),
+            s.removed(),
+            now.join("; ")
+        );
+        if now != self.last {
+            self.trace
+                .push(format!("t={} {now}", cx.tyme().as_millis()));
+            self.last = now;
+        }
+        if s.removed() == self.until
+            && let Some(stop) = &self.stop
+        {
+            stop.stop();
+        }
+        Ok(Recur::NEXT)
+    }
+}
+
+/// A client's service that starts connecting only at tyme `at`.
+struct Late<'a> {
+    client: &'a RefCell<TcpClient>,
+    at: Tyme,
+    started: bool,
+}
+
+impl Doer for Late<'_> {
+    fn recur(&mut self, cx: &mut Cx<'_>) -> Result<Recur, Error> {
+        let mut c = self.client.borrow_mut();
+        if !self.started && cx.tyme() >= self.at {
+            c.connect(cx.tyme())?;
+            self.started = true;
+        }
+        c.service(cx.tyme())?;
+        Ok(Recur::NEXT)
+    }
+    fn exit(&mut self, _cx: &mut Cx<'_>) {
+        self.client.borrow_mut().close();
+    }
+}
+
+#[test]
+fn a_recorded_server_replays_its_remotes_exactly() {
+    let counts = [5, 12, 20];
+    let mut runner = Runner::new().unwrap().with_mode(Mode::Tock);
+    let (server, first) = loopback(&runner);
+    let addr = server.borrow().local_addr();
+    let io = runner.io();
+    let more = || RefCell::new(TcpClient::new(&io, addr, ClientConfig::default()));
+    let clients = [first, more(), more()];
+    let log = WireLog::in_memory();
+    let mut serve = ServerTap::new("server", &server, log.clone(), 100);
+    let mut echo = EchoServerDoer::new("echo", &server);
+    let mut watch = Watch {
+        server: &server,
+        last: String::new(),
+        trace: Vec::new(),
+        until: 3,
+        stop: Some(runner.stopper()),
+    };
+    // the clients connect at 0, 40 and 90 ms
+    let mut services: Vec<Late> = clients
+        .iter()
+        .zip([0, 40, 90])
+        .map(|(client, ms)| Late {
+            client,
+            at: Tyme::from_millis(ms),
+            started: false,
+        })
+        .collect();
+    let mut apps: Vec<Echoer> = clients
+        .iter()
+        .zip(counts)
+        .map(|(client, count)| Echoer {
+            client,
+            count,
+            sent: 0,
+            back: 0,
+            wrong: 0,
+            seen: (false, false),
+            trace: Vec::new(),
+            stop: None,
+        })
+        .collect();
+    let mut doist: Doist<'_, 9> = Doist::new(Tock::from_millis(10));
+    doist.add(&mut serve).unwrap();
+    doist.add(&mut echo).unwrap();
+    doist.add(&mut watch).unwrap();
+    for (s, a) in services.iter_mut().zip(apps.iter_mut()) {
+        doist.add(s).unwrap();
+        doist.add(a).unwrap();
+    }
+    let end = runner.run(&mut doist, Some(Tock::from_secs(20))).unwrap();
+    drop(doist);
+    assert_eq!(end, Ending::Stopped);
+    for (a, count) in apps.iter().zip(counts) {
+        assert_eq!((a.back, a.wrong), (count * 100, 0));
+    }
+    let recorded = watch.trace;
+    let echoed = echo.echoed();
+    let records = log.records().unwrap().unwrap();
+    let dirs = |d: Dir| records.iter().filter(|r| r.dir == d).count();
+    assert_eq!((dirs(Dir::Open), dirs(Dir::Close)), (3, 3), "{records:#?}");
+    let opened: Vec<u64> = records
+        .iter()
+        .filter(|r| r.dir == Dir::Open)
+        .map(|r| r.tyme.as_millis())
+        .collect();
+    assert!(opened[1] >= 40 && opened[2] >= 90, "{opened:?}");
+    let total: usize = counts.iter().map(|c| c * 100).sum();
+    let bytes = |d: Dir| -> usize {
+        records
+            .iter()
+            .filter(|r| r.dir == d)
+            .map(|r| r.data.len())
+            .sum()
+    };
+    assert_eq!(
+        (bytes(Dir::Rx), bytes(Dir::Tx)),
+        (total, total),
+        "every byte logged"
+    );
+
+    // replay the server alone, from the log's text, under the simulated driver
+    let records = parse_log(&log.text().unwrap()).unwrap();
+    let replayed: RefCell<TcpServer> = RefCell::new(TcpServer::replay(&records, 100).unwrap());
+    let again = WireLog::in_memory();
+    let mut serve = ServerTap::new("server", &replayed, again.clone(), 100);
+    let mut echo = EchoServerDoer::new("echo", &replayed);
+    let mut watch = Watch {
+        server: &replayed,
+        last: String::new(),
+        trace: Vec::new(),
+        until: 3,
+        stop: None,
+    };
+    let mut doist: Doist<'_, 3> = Doist::new(Tock::from_millis(10));
+    doist.add(&mut serve).unwrap();
+    doist.add(&mut echo).unwrap();
+    doist.add(&mut watch).unwrap();
+    doist.run(Some(Tock::from_secs(20))).unwrap();
+    drop(doist);
+    assert_eq!(watch.trace, recorded, "the server side saw the same run");
+    assert_eq!(echo.echoed(), echoed);
+    let s = replayed.borrow();
+    assert!(s.replay_done());
+    assert_eq!((s.diverged(), s.accepted(), s.removed()), (0, 3, 3));
+    assert_eq!(
+        again.records().unwrap().unwrap(),
+        records,
+        "the same log again"
+    );
+    println!(
+        "server replay: {} records; trace:\n{}",
+        records.len(),
+        recorded.join("\n")
+    );
+}
+
 #[test]
 fn a_stream_replay_takes_from_tx_only_what_the_recording_sent() {
     let records = vec![
