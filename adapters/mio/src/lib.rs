@@ -261,8 +261,7 @@
 //! back. Datagram peers log themselves ([`DgramPeer::set_log`]); TCP is
 //! logged by [`ClientTap`] and [`ServerTap`], service doers that wrap
 //! [`ClientDoer`] and [`ServerDoer`] and read the rings around each
-//! service (the client's log also says when the connection opened and
-//! ended).
+//! service (and say when each connection opened and ended).
 //!
 //! [`DgramPeer::replay`] is the replay device: a peer without a socket
 //! that delivers the recorded datagrams at their recorded tymes into the
@@ -280,6 +279,9 @@
 //! in [`diverged`](TcpClient::diverged)), and is
 //! [`cutoff`](TcpClient::cutoff) when the recording shows the peer closing
 //! (the test `a_client_that_waits_for_connected_replays_exactly_to_the_close`).
+//! [`TcpServer::replay`] does it for a server: each recorded connection
+//! is accepted as a remote at its recorded tyme and played the same way
+//! (`a_recorded_server_replays_its_remotes_exactly`).
 //!
 //! Every device's service doer is one [`ServiceDoer`] over the device's
 //! [`Service`] (what it does on enter, each run and on exit):
@@ -328,11 +330,8 @@
 //! ## Not here yet
 //!
 //! The benchmark against tokio is planned (the project's issue 4) but
-//! not built yet. Servers are logged but not replayed: [`ServerTap`]
-//! reads the remotes around each service, so it misses a remote removed
-//! in the service that ended it (its last bytes sent, its close), and a
-//! replay needs those; the server would have to report its removals
-//! first.
+//! not built yet. Replay plays plaintext: TLS, refused connections and
+//! accept errors are not in the log, so not replayed.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]

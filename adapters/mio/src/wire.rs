@@ -25,9 +25,9 @@
 //!   unreachable" of an earlier datagram), with no bytes; for a TCP
 //!   client, `E` is a connect that failed and ended its service doer.
 //! * TCP connections also have `O`, the connection opened (the client's
-//!   [`connected`](crate::TcpClient::connected) became true), and `C`, the
-//!   peer closed it or it failed (the client is
-//!   [`cutoff`](crate::TcpClient::cutoff)), both without bytes.
+//!   [`connected`](crate::TcpClient::connected) became true, or the
+//!   server accepted the remote), and `C`, the peer closed it or it failed
+//!   (the client or remote is cut off), both without bytes.
 //! * `addr`: the other end (sender of `R`, destination of `T`; for TCP the
 //!   connection's peer), or `-` when there is none (a connected datagram
 //!   socket's send, an unbound Unix sender). Bytes outside `!`..`~` and
@@ -758,10 +758,15 @@ impl<const RX: usize, const TX: usize> Tapped for TcpClient<RX, TX> {
 ///
 /// # Contract
 ///
-/// * Every hook is the wrapped `ServerDoer`'s; **recur** also records.
-/// * **Limit**: bytes sent in the service that also removes a remote (it
-///   was cut off and both rings emptied) are not seen, nor is a remote
-///   accepted and removed within one service.
+/// * Every hook is the wrapped `ServerDoer`'s; **recur** also records,
+///   for each remote: its opening (`O`, channels given in accept order),
+///   the bytes sent and received, and its end (`C`, once it is cut off),
+///   also for a remote the service removed (the server keeps those of its
+///   last service for the tap). Its log replays with
+///   [`TcpServer::replay`].
+/// * **Limit**: bytes received in the service in which the application's
+///   [`Remote::close`](crate::Remote::close) removes the remote are
+///   dropped with it, and not logged.
 /// * **Cost**: a copy of every remote's `tx` per service.
 pub type ServerTap<'a, const RX: usize = 4096, const TX: usize = 4096> = Tap<'a, TcpServer<RX, TX>>;
 
@@ -853,9 +858,9 @@ fn log_close(log: &WireLog, tyme: Tyme, chan: u32, addr: &str, error: Option<Err
     }
 }
 
-/// Logs the head of `tx` that left and the tail of `rx` that arrived (a
-/// remote removed in the service has no `rx` left: a removal needs it
-/// empty, so nothing arrived in that service).
+/// Logs the head of `tx` that left and the tail of `rx` that arrived
+/// (`None` for a remote removed in the service: its `rx` is gone; it was
+/// empty unless the application closed the remote).
 fn log_moved<const RX: usize>(
     log: &WireLog,
     tyme: Tyme,
@@ -916,7 +921,8 @@ pub(crate) struct Played {
 }
 
 /// A TCP connection's recording, played back into its flow and rings (the
-/// replay state of [`TcpClient::replay`](crate::TcpClient::replay)).
+/// replay state of [`TcpClient::replay`](crate::TcpClient::replay) and of
+/// each remote of [`TcpServer::replay`]).
 ///
 /// Events play in their recorded order, each in the first step at or
 /// after its tyme; a step stops at an event that cannot play yet (sent
