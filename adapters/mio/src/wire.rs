@@ -31,7 +31,8 @@
 //! * `addr`: the other end (sender of `R`, destination of `T`; for TCP the
 //!   connection's peer), or `-` when there is none (a connected datagram
 //!   socket's send, an unbound Unix sender). Bytes outside `!`..`~` and
-//!   `%` itself are written `%XX`, so an address never holds a space.
+//!   `%` itself are written `%XX`, so an address never holds a space (and
+//!   an address that is just `-` is written `%2D`).
 //! * `bytes`: lowercase hex, or `-` for none (an empty datagram).
 //! * `X` and `E` records have a sixth field, the error's kind: the name
 //!   of its [`hio::IoKind`] (`ConnectionRefused`, `NotFound`, ...); a `C`
@@ -533,6 +534,10 @@ fn escape_into(out: &mut String, a: &str) {
         out.push('%');
         return;
     }
+    if a == "-" {
+        out.push_str("%2D"); // a bare `-` means no address
+        return;
+    }
     for &b in a.as_bytes() {
         if b.is_ascii_graphic() && b != b'%' {
             out.push(char::from(b));
@@ -928,7 +933,6 @@ pub(crate) struct Played {
 /// after its tyme; a step stops at an event that cannot play yet (sent
 /// bytes the application has not queued, received bytes that do not fit
 /// in `rx`) and after a close or a failure, so the device sees each.
-#[derive(Debug)]
 pub(crate) struct Script {
     queue: std::collections::VecDeque<(Tyme, StreamEvent)>,
     /// Bytes of the head event already played.
@@ -939,6 +943,17 @@ pub(crate) struct Script {
     pub(crate) paused: bool,
     /// Bytes the application queued that differ from the recording.
     pub(crate) diverged: u64,
+}
+
+impl fmt::Debug for Script {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Script")
+            .field("events_left", &self.queue.len())
+            .field("open", &self.open)
+            .field("paused", &self.paused)
+            .field("diverged", &self.diverged)
+            .finish()
+    }
 }
 
 impl Script {
@@ -1064,7 +1079,7 @@ mod tests {
 
     #[test]
     fn addresses_escape_and_come_back() {
-        for a in ["127.0.0.1:80", "/tmp/a b%c\u{e9}", "[::1]:9", ""] {
+        for a in ["127.0.0.1:80", "/tmp/a b%c\u{e9}", "[::1]:9", "", "-", "--"] {
             let mut s = String::new();
             escape_into(&mut s, a);
             assert!(!s.contains(' ') && !s.is_empty(), "{s:?}");
@@ -1095,9 +1110,27 @@ mod tests {
                         .collect::<String>(),
                 ),
             };
-            let dir = [Dir::Rx, Dir::Tx, Dir::Dropped, Dir::Error][(next() % 4) as usize];
-            let kind = matches!(dir, Dir::Dropped | Dir::Error)
-                .then(|| KINDS[(next() % KINDS.len() as u64) as usize].0);
+            let dirs = [
+                Dir::Rx,
+                Dir::Tx,
+                Dir::Dropped,
+                Dir::Error,
+                Dir::Open,
+                Dir::Close,
+            ];
+            let dir = dirs[(next() % dirs.len() as u64) as usize];
+            let kind = match dir {
+                Dir::Dropped | Dir::Error => Some(()),
+                Dir::Close => (next() % 2 == 0).then_some(()),
+                Dir::Rx | Dir::Tx | Dir::Open => None,
+            }
+            .map(|()| KINDS[(next() % KINDS.len() as u64) as usize].0);
+            let n = if matches!(dir, Dir::Open | Dir::Close) {
+                0
+            } else {
+                n
+            };
+            let data = data[..n].to_vec();
             let r = Record {
                 tyme: Tyme::from_nanos(next()),
                 chan: next() as u32,
@@ -1190,6 +1223,15 @@ mod tests {
             )
         };
         assert!(kind_err("1 1 X - 00") && kind_err("1 1 E - - Nope"));
+        assert!(kind_err("1 1 C - - Nope"));
+        assert_eq!(
+            Record::parse_line("5 1 C a:1 - ConnectionReset", 1).map(|r| (r.dir, r.kind)),
+            Ok((Dir::Close, Some(IoKind::ConnectionReset)))
+        );
+        assert_eq!(
+            Record::parse_line("5 1 O a:1 -", 1).map(|r| (r.dir, r.kind)),
+            Ok((Dir::Open, None))
+        );
         assert_eq!(
             Record::parse_line("5 1 E - - ConnectionRefused", 1).map(|r| r.kind),
             Ok(Some(IoKind::ConnectionRefused))
