@@ -85,6 +85,10 @@
 //!   `Io(InvalidData)` (`Remote::tls_error`, `TcpServer::last_tls_error`),
 //!   is counted in [`TcpServer::remote_errors`] and removed; other remotes
 //!   are not disturbed. Nothing panics.
+//! * **A silent peer does not hold a slot.** A remote still handshaking
+//!   [`ServerConfig::handshake_timeout`] after its accept (10 s of tyme by
+//!   default; `None` turns it off) is closed with `Io(TimedOut)` and
+//!   counted in [`TcpServer::handshake_timeouts`].
 //! * **Closing.** A half-close ([`TcpClient::shutdown_write`],
 //!   [`Remote::shutdown_write`]) sends close_notify once `tx` is sent, then
 //!   shuts the TCP side; closing or dropping a connection sends close_notify
