@@ -85,6 +85,10 @@
 //!   `Io(InvalidData)` (`Remote::tls_error`, `TcpServer::last_tls_error`),
 //!   is counted in [`TcpServer::remote_errors`] and removed; other remotes
 //!   are not disturbed. Nothing panics.
+//! * **A silent peer does not hold a slot.** A remote still handshaking
+//!   [`ServerConfig::handshake_timeout`] after its accept (10 s of tyme by
+//!   default; `None` turns it off) is closed with `Io(TimedOut)` and
+//!   counted in [`TcpServer::handshake_timeouts`].
 //! * **Closing.** A half-close ([`TcpClient::shutdown_write`],
 //!   [`Remote::shutdown_write`]) sends close_notify once `tx` is sent, then
 //!   shuts the TCP side; closing or dropping a connection sends close_notify
@@ -261,7 +265,7 @@
 //! back. Datagram peers log themselves ([`DgramPeer::set_log`]); TCP is
 //! logged by [`ClientTap`] and [`ServerTap`], service doers that wrap
 //! [`ClientDoer`] and [`ServerDoer`] and read the rings around each
-//! service.
+//! service (and say when each connection opened and ended).
 //!
 //! [`DgramPeer::replay`] is the replay device: a peer without a socket
 //! that delivers the recorded datagrams at their recorded tymes into the
@@ -272,9 +276,21 @@
 //! run again exactly, without a network (for runs recorded in
 //! [`Mode::Tock`]; the test `a_recorded_run_replays_exactly_without_a_network`
 //! compares the application's trace and the whole log). For TCP,
-//! [`StreamReplay`] does the same for a client's byte rings: recorded
-//! received bytes into `rx` at their tymes, and out of `tx` exactly what
-//! the recording sent then.
+//! [`TcpClient::replay`] is a client without a socket that does the same
+//! under the same [`ClientDoer`]: it is [`connected`](TcpClient::connected)
+//! from the recorded tyme, feeds the recorded bytes into `rx`, takes from
+//! `tx` exactly what the recording sent then (counting bytes that differ
+//! in [`diverged`](TcpClient::diverged)), and is
+//! [`cutoff`](TcpClient::cutoff) when the recording shows the peer closing
+//! (the test `a_client_that_waits_for_connected_replays_exactly_to_the_close`).
+//! [`TcpServer::replay`] does it for a server: each recorded connection
+//! is accepted as a remote at its recorded tyme and played the same way
+//! (`a_recorded_server_replays_its_remotes_exactly`).
+//!
+//! Every device's service doer is one [`ServiceDoer`] over the device's
+//! [`Service`] (what it does on enter, each run and on exit):
+//! [`ClientDoer`], [`ServerDoer`] and [`PeerDoer`] are its names for the
+//! three devices, and [`Tap`] wraps it to log.
 //!
 //! ## Platforms
 //!
@@ -318,9 +334,8 @@
 //! ## Not here yet
 //!
 //! The benchmark against tokio is planned (the project's issue 4) but
-//! not built yet. TCP replay feeds a client's rings ([`StreamReplay`])
-//! but cannot make [`TcpClient::connected`] true (that needs a replay
-//! state inside the TCP client), and servers are logged but not replayed.
+//! not built yet. Replay plays plaintext: TLS, refused connections and
+//! accept errors are not in the log, so not replayed.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -328,6 +343,7 @@
 mod dgram;
 mod io;
 mod runner;
+mod service;
 mod sys;
 mod tcp;
 #[cfg(feature = "tls")]
@@ -343,10 +359,11 @@ pub use runner::{Ending, Mode, MonoClock, Runner, Stats, Stopper};
 /// certificate and configuration types.
 #[cfg(feature = "tls")]
 pub use rustls;
+pub use service::{Service, ServiceDoer};
 pub use tcp::{
     ClientConfig, ClientDoer, EchoServerDoer, Remote, RemoteId, ServerConfig, ServerDoer,
     TcpClient, TcpServer,
 };
 #[cfg(feature = "tls")]
 pub use tls::{TlsClient, TlsServer};
-pub use wire::{ClientTap, Dir, Record, ServerTap, StreamReplay, WireLog, WireLogError};
+pub use wire::{ClientTap, Dir, Record, ServerTap, Tap, Tapped, WireLog, WireLogError};

@@ -22,14 +22,22 @@
 //!   peer's datagram size (what was kept is logged); for datagram peers
 //!   also `X`, a datagram the OS refused to send (dropped from `tx`), and
 //!   `E`, an error the socket reported by itself (the ICMP "port
-//!   unreachable" of an earlier datagram), with no bytes.
+//!   unreachable" of an earlier datagram), with no bytes; for a TCP
+//!   client, `E` is a connect that failed and ended its service doer.
+//! * TCP connections also have `O`, the connection opened (the client's
+//!   [`connected`](crate::TcpClient::connected) became true, or the
+//!   server accepted the remote), and `C`, the peer closed it or it failed
+//!   (the client or remote is cut off), both without bytes.
 //! * `addr`: the other end (sender of `R`, destination of `T`; for TCP the
 //!   connection's peer), or `-` when there is none (a connected datagram
 //!   socket's send, an unbound Unix sender). Bytes outside `!`..`~` and
-//!   `%` itself are written `%XX`, so an address never holds a space.
+//!   `%` itself are written `%XX`, so an address never holds a space (and
+//!   an address that is just `-` is written `%2D`).
 //! * `bytes`: lowercase hex, or `-` for none (an empty datagram).
 //! * `X` and `E` records have a sixth field, the error's kind: the name
-//!   of its [`hio::IoKind`] (`ConnectionRefused`, `NotFound`, ...).
+//!   of its [`hio::IoKind`] (`ConnectionRefused`, `NotFound`, ...); a `C`
+//!   record has it when the connection ended with an error (a reset), and
+//!   none after a clean end of stream.
 //!
 //! For a datagram peer one record is one datagram (its boundaries are
 //! kept); for TCP one record is what one service moved in one direction
@@ -47,7 +55,10 @@ use std::rc::Rc;
 
 use hio::{Cx, Doer, Done, Error, IoKind, Recur, Tyme};
 
-use crate::tcp::{ClientDoer, RemoteId, ServerDoer, TcpClient, TcpServer};
+use hio::buf::Ring;
+
+use crate::service::{Service, ServiceDoer};
+use crate::tcp::{Flow, RemoteId, TcpClient, TcpServer};
 
 /// The first line of every log.
 pub const HEADER: &str = "# hio wire log 1";
@@ -63,8 +74,14 @@ pub enum Dir {
     /// as failed (`X`, with the error's kind).
     Dropped,
     /// An error the socket reported by itself, not tied to a datagram of
-    /// this direction (`E`, with its kind, no bytes).
+    /// this direction (`E`, with its kind, no bytes); for a TCP client, a
+    /// connect that failed and ended its service doer.
     Error,
+    /// A TCP connection opened (`O`, no bytes).
+    Open,
+    /// A TCP connection ended: the peer closed it, or it failed (`C`, no
+    /// bytes; with the error's kind if it failed).
+    Close,
 }
 
 /// One record of a wire log.
@@ -82,7 +99,8 @@ pub struct Record {
     pub data: Vec<u8>,
     /// Received truncated (only for datagrams).
     pub truncated: bool,
-    /// The error's kind ([`Dir::Dropped`] and [`Dir::Error`] only).
+    /// The error's kind ([`Dir::Dropped`] and [`Dir::Error`]; and
+    /// [`Dir::Close`] of a connection that failed).
     pub kind: Option<IoKind>,
 }
 
@@ -127,6 +145,8 @@ impl Record {
             Some("T") => (Dir::Tx, false),
             Some("X") => (Dir::Dropped, false),
             Some("E") => (Dir::Error, false),
+            Some("O") => (Dir::Open, false),
+            Some("C") => (Dir::Close, false),
             _ => return Err(bad("direction")),
         };
         let addr = match f.next() {
@@ -143,7 +163,11 @@ impl Record {
             Dir::Dropped | Dir::Error => {
                 Some(f.next().and_then(kind_from_name).ok_or(bad("error kind"))?)
             }
-            Dir::Rx | Dir::Tx => None,
+            Dir::Close => match f.next() {
+                Some(k) => Some(kind_from_name(k).ok_or(bad("error kind"))?),
+                None => None,
+            },
+            Dir::Rx | Dir::Tx | Dir::Open => None,
         };
         if f.next().is_some() {
             return Err(bad("extra field"));
@@ -208,6 +232,9 @@ pub enum WireLogError {
     Addr(usize),
     /// Reading failed.
     Io(io::ErrorKind),
+    /// No record of this channel names the other end (a TCP replay needs
+    /// the server's address).
+    NoAddress(u32),
 }
 
 impl fmt::Display for WireLogError {
@@ -218,6 +245,9 @@ impl fmt::Display for WireLogError {
             }
             WireLogError::Addr(i) => write!(f, "wire log record {i}: address does not parse"),
             WireLogError::Io(k) => write!(f, "reading a wire log: {k}"),
+            WireLogError::NoAddress(c) => {
+                write!(f, "wire log channel {c}: no record names an address")
+            }
         }
     }
 }
@@ -355,7 +385,8 @@ impl WireLog {
     }
 
     /// Appends a record of an error ([`Dir::Dropped`] with the datagram
-    /// that could not be sent, or [`Dir::Error`] without bytes).
+    /// that could not be sent, [`Dir::Error`] without bytes, or
+    /// [`Dir::Close`] of a connection that failed).
     pub fn record_error(
         &self,
         tyme: Tyme,
@@ -463,6 +494,8 @@ impl Line<'_> {
             (Dir::Tx, _) => "T",
             (Dir::Dropped, _) => "X",
             (Dir::Error, _) => "E",
+            (Dir::Open, _) => "O",
+            (Dir::Close, _) => "C",
         };
         let mut line = String::with_capacity(40 + addr.map_or(1, str::len) + 2 * data.len());
         line.push_str(&tyme.as_nanos().to_string());
@@ -483,7 +516,7 @@ impl Line<'_> {
             line.push(hex_digit(b >> 4));
             line.push(hex_digit(b & 0xf));
         }
-        if matches!(dir, Dir::Dropped | Dir::Error) {
+        if matches!(dir, Dir::Dropped | Dir::Error) || (dir == Dir::Close && kind.is_some()) {
             line.push(' ');
             line.push_str(kind_name(kind.unwrap_or(IoKind::Other)));
         }
@@ -499,6 +532,10 @@ fn hex_digit(v: u8) -> char {
 fn escape_into(out: &mut String, a: &str) {
     if a.is_empty() {
         out.push('%');
+        return;
+    }
+    if a == "-" {
+        out.push_str("%2D"); // a bare `-` means no address
         return;
     }
     for &b in a.as_bytes() {
@@ -547,75 +584,85 @@ fn unhex(h: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
-/// A [`ClientDoer`] that also logs what its service moves: wraps the
-/// service doer and reads the client's rings and counters around each
+/// A service doer that also logs what its service moves (the client's
+/// [`ClientTap`], the server's [`ServerTap`]): wraps the device's
+/// [`ServiceDoer`] and reads the device's rings and counters around each
 /// service (sent bytes are the head of `tx` before it; received ones the
 /// tail of `rx` after it), so the TCP code is untouched.
 ///
 /// # Contract
 ///
-/// * Every hook is the wrapped [`ClientDoer`]'s; **recur** also records
-///   what moved as channel `chan`, with the server's address.
-/// * **Cost**: a copy of `tx` (up to `TX` bytes) per service while it holds
-///   bytes.
-pub struct ClientTap<'a, const RX: usize = 4096, const TX: usize = 4096> {
-    inner: ClientDoer<'a, RX, TX>,
-    client: &'a RefCell<TcpClient<RX, TX>>,
+/// * Every hook is the wrapped [`ServiceDoer`]'s; **recur** also records
+///   (see [`ClientTap`] and [`ServerTap`] for what).
+/// * **Cost**: a copy of each connection's `tx` (up to `TX` bytes) per
+///   service while it holds bytes.
+pub struct Tap<'a, D: Tapped> {
+    inner: ServiceDoer<'a, D>,
     log: WireLog,
-    chan: u32,
-    head: Vec<u8>,
+    notes: D::Notes,
 }
 
-impl<'a, const RX: usize, const TX: usize> ClientTap<'a, RX, TX> {
-    /// The service doer named `name` for `client`, logging into `log` as
-    /// channel `chan`.
-    pub fn new(
-        name: &'static str,
-        client: &'a RefCell<TcpClient<RX, TX>>,
-        log: WireLog,
-        chan: u32,
-    ) -> Self {
-        ClientTap {
-            inner: ClientDoer::new(name, client),
-            client,
+/// A device a [`Tap`] can log: [`TcpClient`] and [`TcpServer`] (sealed).
+pub trait Tapped: Service + sealed::Sealed {
+    /// What the tap keeps between services.
+    #[doc(hidden)]
+    type Notes;
+    /// Fresh notes, numbering channels from `chan`.
+    #[doc(hidden)]
+    fn notes(chan: u32) -> Self::Notes;
+    /// Before a service: what is in `tx`, the counters.
+    #[doc(hidden)]
+    fn before(&self, notes: &mut Self::Notes);
+    /// After it: logs what moved, and `failed`, the service's error.
+    #[doc(hidden)]
+    fn after(&self, notes: &mut Self::Notes, log: &WireLog, tyme: Tyme, failed: Option<Error>);
+}
+
+mod sealed {
+    use super::{HashMap, RemoteId, TcpClient, TcpServer};
+
+    pub trait Sealed {}
+    impl<const RX: usize, const TX: usize> Sealed for TcpClient<RX, TX> {}
+    impl<const RX: usize, const TX: usize> Sealed for TcpServer<RX, TX> {}
+
+    /// A client tap's notes: its channel, and the client before a service.
+    pub struct ClientNotes {
+        pub(super) chan: u32,
+        pub(super) head: Vec<u8>,
+        pub(super) counts: (u64, u64, u64, u64),
+        pub(super) connected: bool,
+    }
+
+    /// A server tap's notes: the channels given (and whether the close
+    /// was logged), and every remote before a service.
+    pub struct ServerNotes {
+        pub(super) next_chan: u32,
+        pub(super) chans: HashMap<RemoteId, (u32, bool)>,
+        pub(super) before: Vec<(RemoteId, u64, u64, Vec<u8>)>,
+        pub(super) fresh: Vec<(u64, RemoteId, String)>,
+    }
+}
+
+impl<'a, D: Tapped> Tap<'a, D> {
+    /// The service doer named `name` for `device`, logging into `log` as
+    /// channel `chan` (a server's remotes: from `chan` on).
+    pub fn new(name: &'static str, device: &'a RefCell<D>, log: WireLog, chan: u32) -> Self {
+        Tap {
+            inner: ServiceDoer::new(name, device),
             log,
-            chan,
-            head: Vec::new(),
+            notes: D::notes(chan),
         }
     }
 }
 
-/// Logs the tail of `rx` that arrived and the head of `tx` that left.
-fn log_moved<const RX: usize>(
-    log: &WireLog,
-    tyme: Tyme,
-    chan: u32,
-    addr: &str,
-    head: &[u8],
-    rx: &hio::buf::Ring<RX>,
-    (sent, received): (u64, u64),
-) {
-    if sent > 0 {
-        let n = usize::try_from(sent).unwrap_or(usize::MAX).min(head.len());
-        log.record(
-            tyme,
-            chan,
-            Dir::Tx,
-            Some(addr),
-            head.get(..n).unwrap_or(&[]),
-            false,
-        );
-    }
-    if received > 0 {
-        let n = usize::try_from(received)
-            .unwrap_or(usize::MAX)
-            .min(rx.len());
-        let tail: Vec<u8> = rx.iter().skip(rx.len() - n).collect();
-        log.record(tyme, chan, Dir::Rx, Some(addr), &tail, false);
+impl<const RX: usize, const TX: usize> Tap<'_, TcpServer<RX, TX>> {
+    /// The channel the tap gave the remote `id`, once it saw it.
+    pub fn chan_of(&self, id: RemoteId) -> Option<u32> {
+        self.notes.chans.get(&id).map(|c| c.0)
     }
 }
 
-impl<const RX: usize, const TX: usize> Doer for ClientTap<'_, RX, TX> {
+impl<D: Tapped> Doer for Tap<'_, D> {
     fn name(&self) -> &'static str {
         self.inner.name()
     }
@@ -623,26 +670,14 @@ impl<const RX: usize, const TX: usize> Doer for ClientTap<'_, RX, TX> {
         self.inner.enter(cx)
     }
     fn recur(&mut self, cx: &mut Cx<'_>) -> Result<Recur, Error> {
-        let (sent0, received0) = {
-            let c = self.client.try_borrow().map_err(|_| Error::Misuse)?;
-            self.head.clear();
-            self.head.extend(c.tx().iter());
-            (c.sent(), c.received())
-        };
+        let device = self.inner.device();
+        device
+            .try_borrow()
+            .map_err(|_| Error::Misuse)?
+            .before(&mut self.notes);
         let r = self.inner.recur(cx);
-        if let Ok(c) = self.client.try_borrow() {
-            log_moved(
-                &self.log,
-                cx.tyme(),
-                self.chan,
-                &c.addr().to_string(),
-                &self.head,
-                c.rx(),
-                (
-                    c.sent().saturating_sub(sent0),
-                    c.received().saturating_sub(received0),
-                ),
-            );
+        if let Ok(d) = device.try_borrow() {
+            d.after(&mut self.notes, &self.log, cx.tyme(), r.err());
         }
         r
     }
@@ -663,249 +698,378 @@ impl<const RX: usize, const TX: usize> Doer for ClientTap<'_, RX, TX> {
     }
 }
 
-/// A [`ServerDoer`] that also logs what its service moves for every
-/// remote, each remote on its own channel: `first_chan`, `first_chan + 1`,
-/// ... in the order the tap first sees them (with the remote's address).
-/// Like [`ClientTap`], it reads the rings around each service.
+/// A [`ClientDoer`](crate::ClientDoer) that also logs what its service
+/// moves, as channel `chan` with the server's address; its log replays
+/// with [`TcpClient::replay`].
 ///
 /// # Contract
 ///
-/// * Every hook is the wrapped [`ServerDoer`]'s; **recur** also records.
-/// * **Cost**: a copy of every remote's `tx` per service.
-pub struct ServerTap<'a, const RX: usize = 4096, const TX: usize = 4096> {
-    inner: ServerDoer<'a, RX, TX>,
-    server: &'a RefCell<TcpServer<RX, TX>>,
-    log: WireLog,
-    next_chan: u32,
-    chans: HashMap<RemoteId, u32>,
-    before: Vec<(RemoteId, u64, u64, Vec<u8>)>,
+/// * Every hook is the wrapped `ClientDoer`'s; **recur** also records, in
+///   the order the service did it: the connection opening (`O`, when
+///   [`TcpClient::connected`] became true), the bytes sent, the bytes
+///   received, the connection ending (`C`, when it was cut off), and a
+///   connect failure that ends the doer (`E`). A failed connect that the
+///   client retries is not recorded (the next `O` shows when it worked).
+/// * **Cost**: a copy of `tx` (up to `TX` bytes) per service while it holds
+///   bytes.
+pub type ClientTap<'a, const RX: usize = 4096, const TX: usize = 4096> = Tap<'a, TcpClient<RX, TX>>;
+
+impl<const RX: usize, const TX: usize> Tapped for TcpClient<RX, TX> {
+    type Notes = sealed::ClientNotes;
+    fn notes(chan: u32) -> Self::Notes {
+        sealed::ClientNotes {
+            chan,
+            head: Vec::new(),
+            counts: (0, 0, 0, 0),
+            connected: false,
+        }
+    }
+    fn before(&self, n: &mut Self::Notes) {
+        n.head.clear();
+        n.head.extend(self.tx().iter());
+        n.counts = (
+            self.sent(),
+            self.received(),
+            self.connects(),
+            self.cutoffs(),
+        );
+        n.connected = self.connected();
+    }
+    fn after(&self, n: &mut Self::Notes, log: &WireLog, tyme: Tyme, failed: Option<Error>) {
+        let (sent0, received0, connects0, cutoffs0) = n.counts;
+        let (chan, addr) = (n.chan, self.addr().to_string());
+        if self.connected() && (!n.connected || self.connects() != connects0) {
+            log.record(tyme, chan, Dir::Open, Some(&addr), &[], false);
+        }
+        let moved = (
+            self.sent().saturating_sub(sent0),
+            self.received().saturating_sub(received0),
+        );
+        log_moved(log, tyme, chan, &addr, &n.head, Some(self.rx()), moved);
+        if self.cutoffs() != cutoffs0 {
+            log_close(log, tyme, chan, &addr, self.error());
+        }
+        if let Some(e) = failed {
+            log.record_error(tyme, chan, Dir::Error, Some(&addr), &[], kind_of(e));
+        }
+    }
 }
 
-impl<'a, const RX: usize, const TX: usize> ServerTap<'a, RX, TX> {
-    /// The service doer named `name` for `server`, logging into `log`.
-    pub fn new(
-        name: &'static str,
-        server: &'a RefCell<TcpServer<RX, TX>>,
-        log: WireLog,
-        first_chan: u32,
-    ) -> Self {
-        ServerTap {
-            inner: ServerDoer::new(name, server),
-            server,
-            log,
-            next_chan: first_chan,
+/// A [`ServerDoer`](crate::ServerDoer) that also logs what its service
+/// moves for every remote, each remote on its own channel: `chan`,
+/// `chan + 1`, ... in the order the tap first sees them (with the
+/// remote's address). Like [`ClientTap`], it reads the rings around each
+/// service.
+///
+/// # Contract
+///
+/// * Every hook is the wrapped `ServerDoer`'s; **recur** also records,
+///   for each remote: its opening (`O`, channels given in accept order),
+///   the bytes sent and received, and its end (`C`, once it is cut off),
+///   also for a remote the service removed (the server keeps those of its
+///   last service for the tap). Its log replays with
+///   [`TcpServer::replay`].
+/// * **Limit**: bytes received in the service in which the application's
+///   [`Remote::close`](crate::Remote::close) removes the remote are
+///   dropped with it, and not logged.
+/// * **Cost**: a copy of every remote's `tx` per service.
+pub type ServerTap<'a, const RX: usize = 4096, const TX: usize = 4096> = Tap<'a, TcpServer<RX, TX>>;
+
+impl<const RX: usize, const TX: usize> Tapped for TcpServer<RX, TX> {
+    type Notes = sealed::ServerNotes;
+    fn notes(chan: u32) -> Self::Notes {
+        sealed::ServerNotes {
+            next_chan: chan,
             chans: HashMap::new(),
             before: Vec::new(),
+            fresh: Vec::new(),
         }
     }
-
-    /// The channel the tap gave the remote `id`, once it saw it.
-    pub fn chan_of(&self, id: RemoteId) -> Option<u32> {
-        self.chans.get(&id).copied()
+    fn before(&self, n: &mut Self::Notes) {
+        n.before.clear();
+        for r in self.remotes() {
+            n.before
+                .push((r.id(), r.sent(), r.received(), r.tx().iter().collect()));
+        }
     }
-}
-
-impl<const RX: usize, const TX: usize> Doer for ServerTap<'_, RX, TX> {
-    fn name(&self) -> &'static str {
-        self.inner.name()
-    }
-    fn enter(&mut self, cx: &mut Cx<'_>) -> Result<Recur, Error> {
-        self.inner.enter(cx)
-    }
-    fn recur(&mut self, cx: &mut Cx<'_>) -> Result<Recur, Error> {
-        {
-            let s = self.server.try_borrow().map_err(|_| Error::Misuse)?;
-            self.before.clear();
-            for r in s.remotes() {
-                self.before
-                    .push((r.id(), r.sent(), r.received(), r.tx().iter().collect()));
+    fn after(&self, n: &mut Self::Notes, log: &WireLog, tyme: Tyme, _failed: Option<Error>) {
+        // channels for the remotes accepted in this service, in accept
+        // order (also those already removed again)
+        n.fresh.clear();
+        let present = self.remotes().map(|r| (r.serial(), r.id(), r.peer()));
+        let gone = self.gone().iter().map(|g| (g.serial, g.id, g.peer));
+        for (serial, id, peer) in present.chain(gone) {
+            if !n.chans.contains_key(&id) {
+                n.fresh.push((serial, id, peer.to_string()));
             }
         }
-        let res = self.inner.recur(cx);
-        if let Ok(s) = self.server.try_borrow() {
-            for r in s.remotes() {
-                let id = r.id();
-                let chan = *self.chans.entry(id).or_insert_with(|| {
-                    let c = self.next_chan;
-                    self.next_chan = self.next_chan.wrapping_add(1);
-                    c
-                });
-                let (sent0, received0, head) = match self.before.iter().find(|b| b.0 == id) {
-                    Some((_, s, r, h)) => (*s, *r, h.as_slice()),
-                    None => (0, 0, &[][..]),
-                };
-                log_moved(
-                    &self.log,
-                    cx.tyme(),
-                    chan,
-                    &r.peer().to_string(),
-                    head,
-                    r.rx(),
-                    (
-                        r.sent().saturating_sub(sent0),
-                        r.received().saturating_sub(received0),
-                    ),
-                );
+        n.fresh.sort_unstable_by_key(|f| f.0);
+        for (_, id, peer) in &n.fresh {
+            n.chans.insert(*id, (n.next_chan, false));
+            log.record(tyme, n.next_chan, Dir::Open, Some(peer), &[], false);
+            n.next_chan = n.next_chan.wrapping_add(1);
+        }
+        let head = |id: RemoteId| match n.before.iter().find(|b| b.0 == id) {
+            Some((_, s, r, h)) => (*s, *r, h.as_slice()),
+            None => (0, 0, &[][..]),
+        };
+        for r in self.remotes() {
+            let Some((chan, closed)) = n.chans.get_mut(&r.id()) else {
+                continue;
+            };
+            let (sent0, received0, head) = head(r.id());
+            let moved = (
+                r.sent().saturating_sub(sent0),
+                r.received().saturating_sub(received0),
+            );
+            let peer = r.peer().to_string();
+            log_moved(log, tyme, *chan, &peer, head, Some(r.rx()), moved);
+            if r.cutoff() && !*closed {
+                log_close(log, tyme, *chan, &peer, r.error());
+                *closed = true;
             }
         }
-        res
-    }
-    fn clean(&mut self, cx: &mut Cx<'_>) {
-        self.inner.clean(cx);
-    }
-    fn cease(&mut self, cx: &mut Cx<'_>) {
-        self.inner.cease(cx);
-    }
-    fn abort(&mut self, cx: &mut Cx<'_>, error: Error) {
-        self.inner.abort(cx, error);
-    }
-    fn exit(&mut self, cx: &mut Cx<'_>) {
-        self.inner.exit(cx);
-    }
-    fn reported_done(&self) -> Done {
-        self.inner.reported_done()
+        for g in self.gone() {
+            let Some((chan, closed)) = n.chans.remove(&g.id) else {
+                continue;
+            };
+            let (sent0, received0, head) = head(g.id);
+            let moved = (
+                g.sent.saturating_sub(sent0),
+                g.received.saturating_sub(received0),
+            );
+            let peer = g.peer.to_string();
+            log_moved::<0>(log, tyme, chan, &peer, head, None, moved);
+            if g.cutoff && !closed {
+                log_close(log, tyme, chan, &peer, g.error);
+            }
+        }
     }
 }
 
-/// The replay device for a TCP client's rings: replaces its service doer
-/// (a [`ClientDoer`] or [`ClientTap`]) and, at each recorded tyme, feeds
-/// the recorded received bytes of channel `chan` into the client's `rx`
-/// and takes out of its `tx` exactly as many bytes as the recording sent
-/// then, so the same application doers see the same rings pass by pass
-/// (back pressure included) under any driver, without a network.
-///
-/// Bytes the application queued that differ from the recorded ones are
-/// counted ([`diverged`](Self::diverged)): the replay then no longer
-/// reproduces the recording.
-///
-/// # Contract
-///
-/// * **recur** moves the bytes due at `cx.tyme()` (send first, then
-///   receive, as the service does); received bytes that do not fit in
-///   `rx` wait for the next run. It never finishes by itself (check
-///   [`done`](Self::done)).
-/// * **Limit.** The client is never connected during a replay
-///   ([`TcpClient::connected`] stays false): an application that waits
-///   for `connected()` before it writes needs the TCP client's own
-///   replay state, which is not built yet. Runs recorded in
-///   [`Mode::Tock`](crate::Mode::Tock) replay exactly.
-pub struct StreamReplay<'a, const RX: usize = 4096, const TX: usize = 4096> {
-    name: &'static str,
-    client: &'a RefCell<TcpClient<RX, TX>>,
-    rx: std::collections::VecDeque<(Tyme, Vec<u8>)>,
-    tx: std::collections::VecDeque<(Tyme, Vec<u8>)>,
-    rx_at: usize,
-    tx_at: usize,
-    log: Option<(WireLog, u32)>,
-    diverged: u64,
+/// The kind an `E` or `C` record gives an error.
+fn kind_of(e: Error) -> IoKind {
+    match e {
+        Error::Io(k) => k,
+        _ => IoKind::Other,
+    }
 }
 
-impl<'a, const RX: usize, const TX: usize> StreamReplay<'a, RX, TX> {
-    /// The replay doer named `name` of channel `chan` of `records`, for
-    /// `client`'s rings.
-    pub fn new<'r>(
-        name: &'static str,
-        client: &'a RefCell<TcpClient<RX, TX>>,
+/// Logs a connection's end: cleanly, or with its error's kind.
+fn log_close(log: &WireLog, tyme: Tyme, chan: u32, addr: &str, error: Option<Error>) {
+    match error {
+        Some(e) => log.record_error(tyme, chan, Dir::Close, Some(addr), &[], kind_of(e)),
+        None => log.record(tyme, chan, Dir::Close, Some(addr), &[], false),
+    }
+}
+
+/// Logs the head of `tx` that left and the tail of `rx` that arrived
+/// (`None` for a remote removed in the service: its `rx` is gone; it was
+/// empty unless the application closed the remote).
+fn log_moved<const RX: usize>(
+    log: &WireLog,
+    tyme: Tyme,
+    chan: u32,
+    addr: &str,
+    head: &[u8],
+    rx: Option<&Ring<RX>>,
+    (sent, received): (u64, u64),
+) {
+    if sent > 0 {
+        let n = usize::try_from(sent).unwrap_or(usize::MAX).min(head.len());
+        log.record(
+            tyme,
+            chan,
+            Dir::Tx,
+            Some(addr),
+            head.get(..n).unwrap_or(&[]),
+            false,
+        );
+    }
+    if let Some(rx) = rx
+        && received > 0
+    {
+        let n = usize::try_from(received)
+            .unwrap_or(usize::MAX)
+            .min(rx.len());
+        let tail: Vec<u8> = rx.iter().skip(rx.len() - n).collect();
+        log.record(tyme, chan, Dir::Rx, Some(addr), &tail, false);
+    }
+}
+
+/// One event of a TCP recording, as a replaying connection plays it.
+#[derive(Debug)]
+enum StreamEvent {
+    /// The connection opened.
+    Open,
+    /// These bytes arrived.
+    Rx(Vec<u8>),
+    /// These bytes left `tx`.
+    Tx(Vec<u8>),
+    /// The connection ended: cleanly (`None`) or with this error.
+    Close(Option<IoKind>),
+    /// The connect failed with this error and ended the service doer.
+    Failed(IoKind),
+}
+
+/// What one [`Script::step`] did.
+#[derive(Debug, Default)]
+pub(crate) struct Played {
+    /// Bytes moved or the connection changed.
+    pub(crate) moved: bool,
+    /// The connection opened.
+    pub(crate) opened: bool,
+    /// The connection ended (the flow says how).
+    pub(crate) closed: bool,
+    /// A recorded connect failure.
+    pub(crate) failed: Option<IoKind>,
+}
+
+/// A TCP connection's recording, played back into its flow and rings (the
+/// replay state of [`TcpClient::replay`](crate::TcpClient::replay) and of
+/// each remote of [`TcpServer::replay`]).
+///
+/// Events play in their recorded order, each in the first step at or
+/// after its tyme; a step stops at an event that cannot play yet (sent
+/// bytes the application has not queued, received bytes that do not fit
+/// in `rx`) and after a close or a failure, so the device sees each.
+pub(crate) struct Script {
+    queue: std::collections::VecDeque<(Tyme, StreamEvent)>,
+    /// Bytes of the head event already played.
+    at: usize,
+    /// Between an open and a close.
+    pub(crate) open: bool,
+    /// Stopped by a local close until the next connect.
+    pub(crate) paused: bool,
+    /// Bytes the application queued that differ from the recording.
+    pub(crate) diverged: u64,
+}
+
+impl fmt::Debug for Script {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Script")
+            .field("events_left", &self.queue.len())
+            .field("open", &self.open)
+            .field("paused", &self.paused)
+            .field("diverged", &self.diverged)
+            .finish()
+    }
+}
+
+impl Script {
+    /// The events of channel `chan` of `records`, and the first address
+    /// they name with its record's index.
+    pub(crate) fn new<'r>(
         records: impl IntoIterator<Item = &'r Record>,
         chan: u32,
-    ) -> Self {
-        let (mut rx, mut tx) = (
-            std::collections::VecDeque::new(),
-            std::collections::VecDeque::new(),
-        );
-        for r in records.into_iter().filter(|r| r.chan == chan) {
-            match r.dir {
-                Dir::Rx => rx.push_back((r.tyme, r.data.clone())),
-                Dir::Tx => tx.push_back((r.tyme, r.data.clone())),
-                Dir::Dropped | Dir::Error => {} // datagram records only
+    ) -> (Script, Option<(usize, String)>) {
+        let mut queue = std::collections::VecDeque::new();
+        let mut addr = None;
+        for (i, r) in records.into_iter().enumerate() {
+            if r.chan != chan {
+                continue;
             }
+            if addr.is_none() {
+                addr = r.addr.clone().map(|a| (i, a));
+            }
+            let event = match r.dir {
+                Dir::Open => StreamEvent::Open,
+                Dir::Rx => StreamEvent::Rx(r.data.clone()),
+                Dir::Tx => StreamEvent::Tx(r.data.clone()),
+                Dir::Close => StreamEvent::Close(r.kind),
+                Dir::Error => StreamEvent::Failed(r.kind.unwrap_or(IoKind::Other)),
+                Dir::Dropped => continue, // datagram records only
+            };
+            queue.push_back((r.tyme, event));
         }
-        StreamReplay {
-            name,
-            client,
-            rx,
-            tx,
-            rx_at: 0,
-            tx_at: 0,
-            log: None,
+        let script = Script {
+            queue,
+            at: 0,
+            open: false,
+            paused: false,
             diverged: 0,
+        };
+        (script, addr)
+    }
+
+    /// True once every event was played.
+    pub(crate) fn done(&self) -> bool {
+        self.queue.is_empty()
+    }
+
+    /// Plays the events due at `tyme` into `flow`, `rx` and `tx` (see the
+    /// type's rules). Received and sent bytes count in `flow` as the
+    /// service counts them; a close sets `flow`'s end of stream, or fails
+    /// it with the recorded error (dropping what `tx` holds, counted).
+    pub(crate) fn step<const RX: usize, const TX: usize>(
+        &mut self,
+        tyme: Tyme,
+        flow: &mut Flow,
+        rx: &mut Ring<RX>,
+        tx: &mut Ring<TX>,
+    ) -> Played {
+        let mut played = Played::default();
+        if self.paused {
+            return played;
         }
-    }
-
-    /// Logs what the replay moves into `log` as channel `chan` (as a
-    /// [`ClientTap`] would), to compare with the recording.
-    pub fn set_log(&mut self, log: WireLog, chan: u32) {
-        self.log = Some((log, chan));
-    }
-    /// True once every recorded byte was delivered and taken.
-    pub fn done(&self) -> bool {
-        self.rx.is_empty() && self.tx.is_empty()
-    }
-    /// Bytes the application queued that differ from the recording.
-    pub fn diverged(&self) -> u64 {
-        self.diverged
-    }
-
-    fn step(&mut self, c: &mut TcpClient<RX, TX>, tyme: Tyme) {
-        let addr = c.addr().to_string();
-        while let Some((at, want)) = self.tx.front() {
+        while let Some((at, event)) = self.queue.front() {
             if *at > tyme {
                 break;
             }
-            let want = want.get(self.tx_at..).unwrap_or(&[]);
-            let n = want.len().min(c.tx().len());
-            let took: Vec<u8> = c.tx().iter().take(n).collect();
-            self.diverged += took.iter().zip(want).filter(|(a, b)| a != b).count() as u64;
-            c.tx_mut().consume(n);
-            if let Some((log, chan)) = &self.log
-                && n > 0
-            {
-                log.record(tyme, *chan, Dir::Tx, Some(&addr), &took, false);
+            match event {
+                StreamEvent::Open => {
+                    self.open = true;
+                    flow.reset();
+                    played.opened = true;
+                }
+                StreamEvent::Tx(want) => {
+                    let want = want.get(self.at..).unwrap_or(&[]);
+                    let n = want.len().min(tx.len());
+                    self.diverged +=
+                        tx.iter().take(n).zip(want).filter(|(a, b)| a != *b).count() as u64;
+                    flow.sent += tx.consume(n) as u64;
+                    played.moved |= n > 0;
+                    if n < want.len() {
+                        self.at += n;
+                        break; // the application has not queued the rest yet
+                    }
+                }
+                StreamEvent::Rx(bytes) => {
+                    let rest = bytes.get(self.at..).unwrap_or(&[]);
+                    let n = rx.write(rest);
+                    flow.received += n as u64;
+                    played.moved |= n > 0;
+                    if n < rest.len() {
+                        self.at += n;
+                        break; // rx is full: the rest next time
+                    }
+                }
+                StreamEvent::Close(kind) => {
+                    self.open = false;
+                    match kind {
+                        None => flow.eof = true,
+                        Some(k) => {
+                            flow.fail(Error::Io(*k));
+                            flow.discarded += tx.len() as u64;
+                            tx.clear();
+                        }
+                    }
+                    played.closed = true;
+                }
+                StreamEvent::Failed(k) => {
+                    self.open = false;
+                    flow.error = Some(Error::Io(*k));
+                    played.failed = Some(*k);
+                }
             }
-            self.tx_at += n;
-            if n < want.len() {
-                break; // the application has not queued the rest yet
-            }
-            self.tx.pop_front();
-            self.tx_at = 0;
-        }
-        while let Some((at, bytes)) = self.rx.front() {
-            if *at > tyme {
+            played.moved = true;
+            self.queue.pop_front();
+            self.at = 0;
+            if played.closed || played.failed.is_some() {
                 break;
             }
-            let rest = bytes.get(self.rx_at..).unwrap_or(&[]);
-            let n = c.rx_mut().write(rest);
-            if let Some((log, chan)) = &self.log
-                && n > 0
-            {
-                log.record(
-                    tyme,
-                    *chan,
-                    Dir::Rx,
-                    Some(&addr),
-                    rest.get(..n).unwrap_or(&[]),
-                    false,
-                );
-            }
-            self.rx_at += n;
-            if n < rest.len() {
-                break; // rx is full: the rest next time
-            }
-            self.rx.pop_front();
-            self.rx_at = 0;
         }
-    }
-}
-
-impl<const RX: usize, const TX: usize> Doer for StreamReplay<'_, RX, TX> {
-    fn name(&self) -> &'static str {
-        self.name
-    }
-    fn recur(&mut self, cx: &mut Cx<'_>) -> Result<Recur, Error> {
-        let client = self.client;
-        let mut c = client.try_borrow_mut().map_err(|_| Error::Misuse)?;
-        self.step(&mut c, cx.tyme());
-        Ok(Recur::NEXT)
+        played
     }
 }
 
@@ -915,7 +1079,7 @@ mod tests {
 
     #[test]
     fn addresses_escape_and_come_back() {
-        for a in ["127.0.0.1:80", "/tmp/a b%c\u{e9}", "[::1]:9", ""] {
+        for a in ["127.0.0.1:80", "/tmp/a b%c\u{e9}", "[::1]:9", "", "-", "--"] {
             let mut s = String::new();
             escape_into(&mut s, a);
             assert!(!s.contains(' ') && !s.is_empty(), "{s:?}");
@@ -946,9 +1110,27 @@ mod tests {
                         .collect::<String>(),
                 ),
             };
-            let dir = [Dir::Rx, Dir::Tx, Dir::Dropped, Dir::Error][(next() % 4) as usize];
-            let kind = matches!(dir, Dir::Dropped | Dir::Error)
-                .then(|| KINDS[(next() % KINDS.len() as u64) as usize].0);
+            let dirs = [
+                Dir::Rx,
+                Dir::Tx,
+                Dir::Dropped,
+                Dir::Error,
+                Dir::Open,
+                Dir::Close,
+            ];
+            let dir = dirs[(next() % dirs.len() as u64) as usize];
+            let kind = match dir {
+                Dir::Dropped | Dir::Error => Some(()),
+                Dir::Close => (next() % 2 == 0).then_some(()),
+                Dir::Rx | Dir::Tx | Dir::Open => None,
+            }
+            .map(|()| KINDS[(next() % KINDS.len() as u64) as usize].0);
+            let n = if matches!(dir, Dir::Open | Dir::Close) {
+                0
+            } else {
+                n
+            };
+            let data = data[..n].to_vec();
             let r = Record {
                 tyme: Tyme::from_nanos(next()),
                 chan: next() as u32,
@@ -1041,6 +1223,15 @@ mod tests {
             )
         };
         assert!(kind_err("1 1 X - 00") && kind_err("1 1 E - - Nope"));
+        assert!(kind_err("1 1 C - - Nope"));
+        assert_eq!(
+            Record::parse_line("5 1 C a:1 - ConnectionReset", 1).map(|r| (r.dir, r.kind)),
+            Ok((Dir::Close, Some(IoKind::ConnectionReset)))
+        );
+        assert_eq!(
+            Record::parse_line("5 1 O a:1 -", 1).map(|r| (r.dir, r.kind)),
+            Ok((Dir::Open, None))
+        );
         assert_eq!(
             Record::parse_line("5 1 E - - ConnectionRefused", 1).map(|r| r.kind),
             Ok(Some(IoKind::ConnectionRefused))

@@ -124,6 +124,7 @@ struct Run {
     server_last_remote_error: Option<Error>,
     server_tls_error: Option<rustls::Error>,
     server_accepted: u64,
+    server_handshake_timeouts: u64,
     echoed: u64,
     /// A remote's rx and tx were both seen full (back pressure reached the
     /// server through the client's full ring and the kernel's buffers).
@@ -151,10 +152,29 @@ fn tls_echo_held(
     hold: bool,
     side: impl FnOnce(SocketAddr) + Send + 'static,
 ) -> Run {
+    tls_echo_with(
+        ServerConfig::default(),
+        server_tls,
+        client_tls,
+        total,
+        hold,
+        side,
+    )
+}
+
+/// As [`tls_echo_held`], with the server configured by `config`.
+fn tls_echo_with(
+    config: ServerConfig,
+    server_tls: TlsServer,
+    client_tls: TlsClient,
+    total: u64,
+    hold: bool,
+    side: impl FnOnce(SocketAddr) + Send + 'static,
+) -> Run {
     let mut runner = Runner::new().unwrap().with_mode(Mode::Ready);
     let io = runner.io();
     let server: RefCell<TcpServer> = RefCell::new(
-        TcpServer::bind(&io, any_port(), ServerConfig::default())
+        TcpServer::bind(&io, any_port(), config)
             .unwrap()
             .with_tls(server_tls),
     );
@@ -207,6 +227,7 @@ fn tls_echo_held(
         server_last_remote_error: s.last_remote_error(),
         server_tls_error: s.last_tls_error().cloned(),
         server_accepted: s.accepted(),
+        server_handshake_timeouts: s.handshake_timeouts(),
         echoed: echo.echoed(),
         server_rings_full: rings_full.get(),
     }
@@ -320,6 +341,91 @@ fn garbage_to_the_tls_port_closes_that_connection_only() {
     let back = got.lock().unwrap();
     // one TLS alert record (content type 21), then the close
     assert_eq!(back.first(), Some(&21), "{back:?}");
+}
+
+#[test]
+fn a_peer_that_never_speaks_is_dropped_after_the_handshake_timeout() {
+    // A peer connects and sends nothing, holding a remote mid-handshake;
+    // the server closes it 300 ms (of tyme) later with `TimedOut`, while
+    // a good client streams through TLS at the same time.
+    let pki = Pki::new(&["localhost"]);
+    let config = ServerConfig {
+        handshake_timeout: Some(Tock::from_millis(300)),
+        ..ServerConfig::default()
+    };
+    let held = Arc::new(std::sync::Mutex::new(None));
+    let out = Arc::clone(&held);
+    let total = 2 << 20;
+    let run = tls_echo_with(
+        config,
+        pki.server(),
+        pki.client("localhost"),
+        total,
+        false,
+        move |addr| {
+            let mut s = connect(addr);
+            let start = std::time::Instant::now();
+            // the server closes without a word (no handshake, no alert)
+            let mut back = Vec::new();
+            let read = s.read_to_end(&mut back).map(|_| back.len());
+            *out.lock().unwrap() = Some((start.elapsed(), read.map_err(|e| e.kind())));
+        },
+    );
+    assert_eq!(run.ending, Ok(Ending::Stopped), "{run:?}");
+    assert_eq!((run.checked, run.bad, run.echoed), (total, 0, total));
+    assert_eq!(run.server_accepted, 2, "{run:?}");
+    assert_eq!(run.server_handshake_timeouts, 1, "{run:?}");
+    assert_eq!(run.server_remote_errors, 1, "{run:?}");
+    assert_eq!(
+        run.server_last_remote_error,
+        Some(Error::Io(IoKind::TimedOut))
+    );
+    let (after, read) = held.lock().unwrap().take().unwrap();
+    assert_eq!(read, Ok(0), "closed, nothing sent");
+    // tyme runs with the wall clock here: not before the limit, and not
+    // much later (a read that timed out, after 10 s, is an error above)
+    assert!(
+        after >= Duration::from_millis(290) && after < Duration::from_secs(3),
+        "{after:?}"
+    );
+    println!("silent peer dropped after {after:?}");
+}
+
+#[test]
+fn without_a_handshake_timeout_a_silent_peer_stays() {
+    let pki = Pki::new(&["localhost"]);
+    let config = ServerConfig {
+        handshake_timeout: None,
+        ..ServerConfig::default()
+    };
+    let mut runner = Runner::new().unwrap().with_mode(Mode::Ready);
+    let server: RefCell<TcpServer> = RefCell::new(
+        TcpServer::bind(&runner.io(), any_port(), config)
+            .unwrap()
+            .with_tls(pki.server()),
+    );
+    let silent = connect(server.borrow().local_addr());
+    let mut serve = ServerDoer::new("server", &server);
+    // what the last pass saw: remotes, all of them mid-handshake
+    let seen = Cell::new((0, false));
+    let mut watch = hio::Doify::new("watch", |_cx, _phase| {
+        let s = server.borrow();
+        seen.set((s.len(), s.remotes().all(|r| r.handshaking())));
+        Ok(Recur::NEXT)
+    });
+    let mut doist: Doist<'_, 2> = Doist::new(Tock::from_millis(10));
+    doist.add(&mut serve).unwrap();
+    doist.add(&mut watch).unwrap();
+    let ending = runner.run(&mut doist, Some(Tock::from_millis(500)));
+    drop(doist);
+    assert_eq!(ending, Ok(Ending::Limit));
+    assert_eq!(seen.get(), (1, true));
+    let s = server.borrow();
+    assert_eq!(
+        (s.accepted(), s.handshake_timeouts(), s.remote_errors()),
+        (1, 0, 0)
+    );
+    drop(silent);
 }
 
 #[test]

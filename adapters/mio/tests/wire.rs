@@ -10,8 +10,8 @@ use std::net::SocketAddr;
 use hio::{Cx, Doer, Doist, Error, Recur, Tock, Tyme};
 use hio_mio::wire::{parse_log, read_log};
 use hio_mio::{
-    ClientConfig, ClientTap, Dir, EchoServerDoer, Ending, Mode, PeerDoer, Record, Runner,
-    ServerConfig, ServerTap, Stopper, StreamReplay, TcpClient, TcpServer, UdpPeer, WireLog,
+    ClientConfig, ClientDoer, ClientTap, Dir, EchoServerDoer, Ending, Mode, PeerDoer, Record,
+    Runner, ServerConfig, ServerTap, Stopper, TcpClient, TcpServer, UdpPeer, WireLog,
 };
 
 fn rec(t: u64, chan: u32, dir: Dir, addr: Option<&str>, data: &[u8], truncated: bool) -> Record {
@@ -309,7 +309,8 @@ fn tcp_taps_log_every_byte_both_ways() {
 
 /// Streams `total` pattern bytes through the client's tx as fast as the
 /// ring takes them, checks what comes back, and traces each pass that
-/// moved something. Does not wait for `connected()` (see `StreamReplay`).
+/// moved something. Does not wait for `connected()` (see `Echoer` for an
+/// application that does).
 struct Streamer<'a> {
     client: &'a RefCell<TcpClient>,
     total: usize,
@@ -351,21 +352,43 @@ impl Doer for Streamer<'_> {
     }
 }
 
+/// An echo server and a client for it on loopback, in `runner`'s poll.
+fn loopback(runner: &Runner) -> (RefCell<TcpServer>, RefCell<TcpClient>) {
+    let io = runner.io();
+    let server = TcpServer::bind(&io, "127.0.0.1:0".parse().unwrap(), ServerConfig::default());
+    let server = server.unwrap();
+    let client = TcpClient::new(&io, server.local_addr(), ClientConfig::default());
+    (RefCell::new(server), RefCell::new(client))
+}
+
+/// Runs `app` against the echo server in real time until it stops the
+/// run, with the server tapped as channels from 100 on and the client as
+/// channel 1; returns the log.
+fn record_echo<'a>(
+    runner: &mut Runner,
+    server: &'a RefCell<TcpServer>,
+    client: &'a RefCell<TcpClient>,
+    app: &'a mut dyn Doer,
+) -> WireLog {
+    let log = WireLog::in_memory();
+    let mut serve = ServerTap::new("server", server, log.clone(), 100);
+    let mut echo = EchoServerDoer::new("echo", server);
+    let mut connect = ClientTap::new("client", client, log.clone(), 1);
+    let mut doist: Doist<'_, 4> = Doist::new(Tock::from_millis(10));
+    doist.add(&mut serve).unwrap();
+    doist.add(&mut echo).unwrap();
+    doist.add(&mut connect).unwrap();
+    doist.add(app).unwrap();
+    let end = runner.run(&mut doist, Some(Tock::from_secs(20))).unwrap();
+    assert_eq!(end, Ending::Stopped);
+    log
+}
+
 #[test]
 fn a_recorded_tcp_stream_replays_exactly_into_the_rings() {
     const TOTAL: usize = 100_000;
-    let log = WireLog::in_memory();
     let mut runner = Runner::new().unwrap().with_mode(Mode::Tock);
-    let io = runner.io();
-    let server: RefCell<TcpServer> = RefCell::new(
-        TcpServer::bind(&io, "127.0.0.1:0".parse().unwrap(), ServerConfig::default()).unwrap(),
-    );
-    let addr = server.borrow().local_addr();
-    let client: RefCell<TcpClient> =
-        RefCell::new(TcpClient::new(&io, addr, ClientConfig::default()));
-    let mut serve = ServerTap::new("server", &server, log.clone(), 100);
-    let mut echo = EchoServerDoer::new("echo", &server);
-    let mut connect = ClientTap::new("client", &client, log.clone(), 1);
+    let (server, client) = loopback(&runner);
     let mut app = Streamer {
         client: &client,
         total: TOTAL,
@@ -375,25 +398,17 @@ fn a_recorded_tcp_stream_replays_exactly_into_the_rings() {
         trace: Vec::new(),
         stop: Some(runner.stopper()),
     };
-    let mut doist: Doist<'_, 4> = Doist::new(Tock::from_millis(10));
-    doist.add(&mut serve).unwrap();
-    doist.add(&mut echo).unwrap();
-    doist.add(&mut connect).unwrap();
-    doist.add(&mut app).unwrap();
-    let end = runner.run(&mut doist, Some(Tock::from_secs(20))).unwrap();
-    drop(doist);
-    assert_eq!(end, Ending::Stopped);
+    let log = record_echo(&mut runner, &server, &client, &mut app);
     assert_eq!((app.back, app.wrong), (TOTAL, 0));
     let recorded = app.trace;
     let records = log.records().unwrap().unwrap();
     let client_records: Vec<Record> = records.iter().filter(|r| r.chan == 1).cloned().collect();
 
-    // replay: the same application on a client that never connects, under
-    // the simulated driver
+    // replay: the same application on a replaying client, under the
+    // simulated driver
     let again = WireLog::in_memory();
-    let idle: RefCell<TcpClient> = RefCell::new(TcpClient::new(&io, addr, ClientConfig::default()));
-    let mut replay = StreamReplay::new("client", &idle, &records, 1);
-    replay.set_log(again.clone(), 1);
+    let idle: RefCell<TcpClient> = RefCell::new(TcpClient::replay(&records, 1).unwrap());
+    let mut replay = ClientTap::new("client", &idle, again.clone(), 1);
     let mut app = Streamer {
         client: &idle,
         total: TOTAL,
@@ -410,10 +425,13 @@ fn a_recorded_tcp_stream_replays_exactly_into_the_rings() {
     drop(doist);
     assert_eq!((app.back, app.wrong), (TOTAL, 0));
     assert_eq!(app.trace, recorded, "the application saw the same run");
-    assert!(replay.done());
-    assert_eq!(replay.diverged(), 0);
+    assert!(idle.borrow().replay_done());
+    assert_eq!(idle.borrow().diverged(), 0);
     assert_eq!(again.records().unwrap().unwrap(), client_records);
-    assert!(!idle.borrow().connected());
+    // connected once; the tap's exit closed it (which pauses a replay)
+    let c = idle.borrow();
+    assert!(!c.connected() && c.connects() == 1 && c.local_addr().is_none());
+    drop(c);
     println!(
         "tcp replay: {} passes traced, {} client records",
         recorded.len(),
@@ -421,10 +439,325 @@ fn a_recorded_tcp_stream_replays_exactly_into_the_rings() {
     );
 }
 
+/// A client application that waits for `connected()`, then sends
+/// `count` messages of 100 pattern bytes, one a pass, checks every echoed
+/// byte, half-closes after the last and waits for the server to close.
+/// Traces every pass in which what it sees changed.
+struct Echoer<'a> {
+    client: &'a RefCell<TcpClient>,
+    count: usize,
+    sent: usize,
+    back: usize,
+    wrong: usize,
+    seen: (bool, bool),
+    trace: Vec<String>,
+    stop: Option<Stopper>,
+}
+
+fn echo_byte(i: usize) -> u8 {
+    (i * 13 + i / 97) as u8
+}
+
+impl Doer for Echoer<'_> {
+    fn recur(&mut self, cx: &mut Cx<'_>) -> Result<Recur, Error> {
+        let mut c = self.client.borrow_mut();
+        let t = cx.tyme().as_millis();
+        let mut got = 0;
+        while let Some(b) = c.rx_mut().pull() {
+            self.wrong += usize::from(b != echo_byte(self.back));
+            self.back += 1;
+            got += 1;
+        }
+        let mut wrote = 0;
+        if c.connected() && self.sent < self.count {
+            let msg: Vec<u8> = (self.sent * 100..(self.sent + 1) * 100)
+                .map(echo_byte)
+                .collect();
+            if c.tx().capacity() - c.tx().len() >= msg.len() {
+                wrote = c.send(&msg);
+                self.sent += 1;
+                if self.sent == self.count {
+                    c.shutdown_write();
+                }
+            }
+        }
+        let now = (c.connected(), c.cutoff());
+        if now != self.seen || got > 0 || wrote > 0 {
+            self.trace.push(format!(
+                "t={t} connected={} cutoff={} in={got} out={wrote} back={} wrong={}",
+                now.0, now.1, self.back, self.wrong
+            ));
+            self.seen = now;
+        }
+        if c.cutoff() && self.back == self.count * 100 {
+            if let Some(s) = &self.stop {
+                s.stop();
+            }
+            return Ok(Recur::Done(true));
+        }
+        Ok(Recur::NEXT)
+    }
+}
+
+#[test]
+fn a_client_that_waits_for_connected_replays_exactly_to_the_close() {
+    const COUNT: usize = 30;
+    let mut runner = Runner::new().unwrap().with_mode(Mode::Tock);
+    let (server, client) = loopback(&runner);
+    let echoer = |client, stop| Echoer {
+        client,
+        count: COUNT,
+        sent: 0,
+        back: 0,
+        wrong: 0,
+        seen: (false, false),
+        trace: Vec::new(),
+        stop,
+    };
+    let mut app = echoer(&client, Some(runner.stopper()));
+    let log = record_echo(&mut runner, &server, &client, &mut app);
+    assert_eq!((app.back, app.wrong), (COUNT * 100, 0));
+    let recorded = app.trace;
+    assert!(
+        recorded[0].starts_with("t=0 connected=true"),
+        "{recorded:?}"
+    );
+    assert!(
+        recorded.last().unwrap().contains("cutoff=true"),
+        "{recorded:?}"
+    );
+    let records = log.records().unwrap().unwrap();
+    let mine: Vec<Record> = records.iter().filter(|r| r.chan == 1).cloned().collect();
+    let dirs = |rs: &[Record], d: Dir| rs.iter().filter(|r| r.dir == d).count();
+    assert_eq!((dirs(&mine, Dir::Open), dirs(&mine, Dir::Close)), (1, 1));
+    assert_eq!(
+        mine.last().map(|r| (r.dir, r.kind)),
+        Some((Dir::Close, None))
+    );
+    let (live_sent, live_received) = (client.borrow().sent(), client.borrow().received());
+
+    // replay the log, not the sockets: from its text, under the simulated
+    // driver, with the same application and a tap to log the replay
+    let records = parse_log(&log.text().unwrap()).unwrap();
+    let again = WireLog::in_memory();
+    let replayed: RefCell<TcpClient> = RefCell::new(TcpClient::replay(&records, 1).unwrap());
+    assert!(!replayed.borrow().connected());
+    let mut tap = ClientTap::new("client", &replayed, again.clone(), 1);
+    let mut app = echoer(&replayed, None);
+    let mut doist: Doist<'_, 2> = Doist::new(Tock::from_millis(10));
+    doist.add(&mut tap).unwrap();
+    doist.add(&mut app).unwrap();
+    doist.run(Some(Tock::from_secs(20))).unwrap();
+    drop(doist);
+    assert_eq!(app.trace, recorded, "the application saw the same run");
+    let c = replayed.borrow();
+    assert!(c.replay_done() && c.cutoff() && !c.connected());
+    assert_eq!((c.diverged(), c.error()), (0, None));
+    assert_eq!((c.connects(), c.cutoffs()), (1, 1));
+    assert_eq!((c.sent(), c.received()), (live_sent, live_received));
+    assert_eq!(
+        again.records().unwrap().unwrap(),
+        mine,
+        "the same log again"
+    );
+    println!(
+        "replayed {} client records; trace:\n{}",
+        mine.len(),
+        recorded.join("\n")
+    );
+}
+
+/// The server side's observable trace: every pass in which its remotes
+/// (in slot order: id, peer, rings, cut off) changed. Stops the run once
+/// `until` remotes were removed.
+struct Watch<'a> {
+    server: &'a RefCell<TcpServer>,
+    last: String,
+    trace: Vec<String>,
+    until: u64,
+    stop: Option<Stopper>,
+}
+
+impl Doer for Watch<'_> {
+    fn recur(&mut self, cx: &mut Cx<'_>) -> Result<Recur, Error> {
+        let s = self.server.borrow();
+        let now: Vec<String> = s
+            .remotes()
+            .map(|r| {
+                format!(
+                    "{} {} rx={} tx={} in={} out={} cut={}",
+                    r.id(),
+                    r.peer(),
+                    r.rx().len(),
+                    r.tx().len(),
+                    r.received(),
+                    r.sent(),
+                    r.cutoff()
+                )
+            })
+            .collect();
+        let now = format!(
+            "accepted={} removed={} [{}]",
+            s.accepted(),
+            s.removed(),
+            now.join("; ")
+        );
+        if now != self.last {
+            self.trace
+                .push(format!("t={} {now}", cx.tyme().as_millis()));
+            self.last = now;
+        }
+        if s.removed() == self.until
+            && let Some(stop) = &self.stop
+        {
+            stop.stop();
+        }
+        Ok(Recur::NEXT)
+    }
+}
+
+/// A client's service that starts connecting only at tyme `at`.
+struct Late<'a> {
+    client: &'a RefCell<TcpClient>,
+    at: Tyme,
+    started: bool,
+}
+
+impl Doer for Late<'_> {
+    fn recur(&mut self, cx: &mut Cx<'_>) -> Result<Recur, Error> {
+        let mut c = self.client.borrow_mut();
+        if !self.started && cx.tyme() >= self.at {
+            c.connect(cx.tyme())?;
+            self.started = true;
+        }
+        c.service(cx.tyme())?;
+        Ok(Recur::NEXT)
+    }
+    fn exit(&mut self, _cx: &mut Cx<'_>) {
+        self.client.borrow_mut().close();
+    }
+}
+
+#[test]
+fn a_recorded_server_replays_its_remotes_exactly() {
+    let counts = [5, 12, 20];
+    let mut runner = Runner::new().unwrap().with_mode(Mode::Tock);
+    let (server, first) = loopback(&runner);
+    let addr = server.borrow().local_addr();
+    let io = runner.io();
+    let more = || RefCell::new(TcpClient::new(&io, addr, ClientConfig::default()));
+    let clients = [first, more(), more()];
+    let log = WireLog::in_memory();
+    let mut serve = ServerTap::new("server", &server, log.clone(), 100);
+    let mut echo = EchoServerDoer::new("echo", &server);
+    let mut watch = Watch {
+        server: &server,
+        last: String::new(),
+        trace: Vec::new(),
+        until: 3,
+        stop: Some(runner.stopper()),
+    };
+    // the clients connect at 0, 40 and 90 ms
+    let mut services: Vec<Late> = clients
+        .iter()
+        .zip([0, 40, 90])
+        .map(|(client, ms)| Late {
+            client,
+            at: Tyme::from_millis(ms),
+            started: false,
+        })
+        .collect();
+    let mut apps: Vec<Echoer> = clients
+        .iter()
+        .zip(counts)
+        .map(|(client, count)| Echoer {
+            client,
+            count,
+            sent: 0,
+            back: 0,
+            wrong: 0,
+            seen: (false, false),
+            trace: Vec::new(),
+            stop: None,
+        })
+        .collect();
+    let mut doist: Doist<'_, 9> = Doist::new(Tock::from_millis(10));
+    doist.add(&mut serve).unwrap();
+    doist.add(&mut echo).unwrap();
+    doist.add(&mut watch).unwrap();
+    for (s, a) in services.iter_mut().zip(apps.iter_mut()) {
+        doist.add(s).unwrap();
+        doist.add(a).unwrap();
+    }
+    let end = runner.run(&mut doist, Some(Tock::from_secs(20))).unwrap();
+    drop(doist);
+    assert_eq!(end, Ending::Stopped);
+    for (a, count) in apps.iter().zip(counts) {
+        assert_eq!((a.back, a.wrong), (count * 100, 0));
+    }
+    let recorded = watch.trace;
+    let echoed = echo.echoed();
+    let records = log.records().unwrap().unwrap();
+    let dirs = |d: Dir| records.iter().filter(|r| r.dir == d).count();
+    assert_eq!((dirs(Dir::Open), dirs(Dir::Close)), (3, 3), "{records:#?}");
+    let opened: Vec<u64> = records
+        .iter()
+        .filter(|r| r.dir == Dir::Open)
+        .map(|r| r.tyme.as_millis())
+        .collect();
+    assert!(opened[1] >= 40 && opened[2] >= 90, "{opened:?}");
+    let total: usize = counts.iter().map(|c| c * 100).sum();
+    let bytes = |d: Dir| -> usize {
+        records
+            .iter()
+            .filter(|r| r.dir == d)
+            .map(|r| r.data.len())
+            .sum()
+    };
+    assert_eq!(
+        (bytes(Dir::Rx), bytes(Dir::Tx)),
+        (total, total),
+        "every byte logged"
+    );
+
+    // replay the server alone, from the log's text, under the simulated driver
+    let records = parse_log(&log.text().unwrap()).unwrap();
+    let replayed: RefCell<TcpServer> = RefCell::new(TcpServer::replay(&records, 100).unwrap());
+    let again = WireLog::in_memory();
+    let mut serve = ServerTap::new("server", &replayed, again.clone(), 100);
+    let mut echo = EchoServerDoer::new("echo", &replayed);
+    let mut watch = Watch {
+        server: &replayed,
+        last: String::new(),
+        trace: Vec::new(),
+        until: 3,
+        stop: None,
+    };
+    let mut doist: Doist<'_, 3> = Doist::new(Tock::from_millis(10));
+    doist.add(&mut serve).unwrap();
+    doist.add(&mut echo).unwrap();
+    doist.add(&mut watch).unwrap();
+    doist.run(Some(Tock::from_secs(20))).unwrap();
+    drop(doist);
+    assert_eq!(watch.trace, recorded, "the server side saw the same run");
+    assert_eq!(echo.echoed(), echoed);
+    let s = replayed.borrow();
+    assert!(s.replay_done());
+    assert_eq!((s.diverged(), s.accepted(), s.removed()), (0, 3, 3));
+    assert_eq!(
+        again.records().unwrap().unwrap(),
+        records,
+        "the same log again"
+    );
+    println!(
+        "server replay: {} records; trace:\n{}",
+        records.len(),
+        recorded.join("\n")
+    );
+}
+
 #[test]
 fn a_stream_replay_takes_from_tx_only_what_the_recording_sent() {
-    let runner = Runner::new().unwrap();
-    let addr: SocketAddr = "127.0.0.1:9".parse().unwrap();
     let records = vec![
         rec(0, 1, Dir::Tx, Some("127.0.0.1:9"), b"ab", false),
         rec(10_000_000, 1, Dir::Rx, Some("127.0.0.1:9"), b"xyz", false),
@@ -432,9 +765,8 @@ fn a_stream_replay_takes_from_tx_only_what_the_recording_sent() {
         rec(20_000_000, 2, Dir::Rx, None, b"other channel", false),
     ];
     for (queued, diverged) in [(&b"abcd"[..], 0), (&b"abXd"[..], 1)] {
-        let client: RefCell<TcpClient> =
-            RefCell::new(TcpClient::new(&runner.io(), addr, ClientConfig::default()));
-        let mut replay = StreamReplay::new("replay", &client, &records, 1);
+        let client: RefCell<TcpClient> = RefCell::new(TcpClient::replay(&records, 1).unwrap());
+        let mut replay = ClientDoer::new("replay", &client);
         let seen = RefCell::new(Vec::new());
         let mut app = hio::Doify::new("app", |cx, phase| {
             let mut c = client.borrow_mut();
@@ -460,9 +792,15 @@ fn a_stream_replay_takes_from_tx_only_what_the_recording_sent() {
                 (20, 0, b"xyz".to_vec()),
             ]
         );
-        assert!(replay.done());
-        assert_eq!(replay.diverged(), diverged);
+        let c = client.borrow();
+        assert!(c.replay_done() && !c.connected() && !c.cutoff());
+        assert_eq!((c.diverged(), c.sent(), c.received()), (diverged, 4, 3));
     }
+    // a channel without an address cannot be replayed as a client
+    assert_eq!(
+        TcpClient::<16, 16>::replay(&records, 2).err(),
+        Some(hio_mio::WireLogError::NoAddress(2))
+    );
 }
 
 #[test]

@@ -28,16 +28,16 @@ pub use udp::UdpPeer;
 #[cfg(unix)]
 pub use unix::UnixDgramPeer;
 
-use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::fmt;
 use std::io;
 
 use hio::buf::Deck;
-use hio::{Cx, Doer, Error, IoKind, Recur, Tyme};
+use hio::{Error, IoKind, Tyme};
 use mio::event::Source;
 
 use crate::io::{Io, Ready, Registered, io_kind, to_error};
+use crate::service::{Service, ServiceDoer};
 use crate::wire::{Dir, Record, WireLog, WireLogError};
 
 /// One datagram: its address (the sender in `rx`; the destination in `tx`,
@@ -281,6 +281,7 @@ impl<S: DgramSocket, const N: usize, const M: usize> DgramPeer<S, N, M> {
                 Dir::Tx => Event::Tx(r.data.clone()),
                 Dir::Dropped => Event::Dropped(r.data.clone(), kind),
                 Dir::Error => Event::Error(kind),
+                Dir::Open | Dir::Close => continue, // TCP records only
                 Dir::Rx => {
                     let addr = match (&r.addr, &unnamed) {
                         (None, Some(a)) => a.clone(),
@@ -628,25 +629,12 @@ fn is_refusal(e: &io::Error) -> bool {
 ///   `Error::Misuse`; socket errors are values in the peer, not failures
 ///   of the doer.
 /// * **Bounded work**: one service per run.
-pub struct PeerDoer<'a, S: DgramSocket, const N: usize = 16, const M: usize = 1472> {
-    name: &'static str,
-    peer: &'a RefCell<DgramPeer<S, N, M>>,
-}
+pub type PeerDoer<'a, S, const N: usize = 16, const M: usize = 1472> =
+    ServiceDoer<'a, DgramPeer<S, N, M>>;
 
-impl<'a, S: DgramSocket, const N: usize, const M: usize> PeerDoer<'a, S, N, M> {
-    /// The service doer named `name` for `peer`.
-    pub fn new(name: &'static str, peer: &'a RefCell<DgramPeer<S, N, M>>) -> Self {
-        PeerDoer { name, peer }
-    }
-}
-
-impl<S: DgramSocket, const N: usize, const M: usize> Doer for PeerDoer<'_, S, N, M> {
-    fn name(&self) -> &'static str {
-        self.name
-    }
-    fn recur(&mut self, cx: &mut Cx<'_>) -> Result<Recur, Error> {
-        let mut p = self.peer.try_borrow_mut().map_err(|_| Error::Misuse)?;
-        p.service(cx.tyme());
-        Ok(Recur::NEXT)
+impl<S: DgramSocket, const N: usize, const M: usize> Service for DgramPeer<S, N, M> {
+    fn run(&mut self, tyme: Tyme) -> Result<(), Error> {
+        self.service(tyme);
+        Ok(())
     }
 }

@@ -1,18 +1,19 @@
 //! The TCP client device ([`TcpClient`], hio's `Client`) and its service
 //! doer ([`ClientDoer`], hio's `ClientDoer`).
 
-use std::cell::RefCell;
 use std::fmt;
 use std::io;
 use std::net::SocketAddr;
 
 use hio::buf::Ring;
-use hio::{Cx, Doer, Error, IoKind, Recur, Tock, Tyme};
+use hio::{Error, IoKind, Tock, Tyme};
 use mio::Interest;
 use mio::net::TcpStream;
 
 use super::stream::{Flow, Link};
 use crate::io::{Io, Ready, Registered, to_error};
+use crate::service::{Service, ServiceDoer};
+use crate::wire::{Record, Script, WireLogError};
 
 /// How a [`TcpClient`] connects.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -52,6 +53,8 @@ enum State {
     Connected(Link, Tyme),
     /// Waiting to reconnect at this tyme.
     Waiting(Tyme),
+    /// Playing a recording back, without a socket ([`TcpClient::replay`]).
+    Replay(Box<Script>),
 }
 
 /// A TCP client connection with rx/tx byte rings of `RX` and `TX` bytes
@@ -86,7 +89,8 @@ enum State {
 ///   `rx` stays readable and unsent `tx` goes out on the new connection
 ///   (clear it if that is wrong for your protocol).
 pub struct TcpClient<const RX: usize = 4096, const TX: usize = 4096> {
-    io: Io,
+    /// The runner's IO (`None` for a replay device).
+    io: Option<Io>,
     addr: SocketAddr,
     config: ClientConfig,
     state: State,
@@ -96,6 +100,7 @@ pub struct TcpClient<const RX: usize = 4096, const TX: usize = 4096> {
     cutoff: bool,
     attempts: u64,
     connects: u64,
+    cutoffs: u64,
     #[cfg(feature = "tls")]
     tls: Option<crate::TlsClient>,
 }
@@ -116,19 +121,90 @@ impl<const RX: usize, const TX: usize> fmt::Debug for TcpClient<RX, TX> {
 impl<const RX: usize, const TX: usize> TcpClient<RX, TX> {
     /// A client for `addr`, not connected yet (its doer connects on enter).
     pub fn new(io: &Io, addr: SocketAddr, config: ClientConfig) -> Self {
+        Self::with_state(Some(io.clone()), addr, config, State::Idle)
+    }
+
+    fn with_state(io: Option<Io>, addr: SocketAddr, config: ClientConfig, state: State) -> Self {
         TcpClient {
-            io: io.clone(),
+            io,
             addr,
             config,
-            state: State::Idle,
+            state,
             rx: Box::new(Ring::new()),
             tx: Box::new(Ring::new()),
             flow: Flow::default(),
             cutoff: false,
             attempts: 0,
             connects: 0,
+            cutoffs: 0,
             #[cfg(feature = "tls")]
             tls: None,
+        }
+    }
+
+    /// The replay device: a client without a socket that plays back what
+    /// `records` show for channel `chan` (as a [`ClientTap`](crate::ClientTap)
+    /// logged it), each event in the first service at or after its tyme:
+    ///
+    /// * the connection opening makes [`connected`](Self::connected) true
+    ///   (and counts in [`connects`](Self::connects));
+    /// * received bytes go into `rx` (waiting while `rx` is full);
+    /// * sent bytes are taken from the head of `tx`, exactly as many as the
+    ///   recording sent then (waiting until the application queued them);
+    ///   bytes that differ from the recorded ones are counted in
+    ///   [`diverged`](Self::diverged);
+    /// * the connection ending makes the client
+    ///   [`cutoff`](Self::cutoff) (with the recorded error, if it failed);
+    /// * a recorded connect failure is the service's error again.
+    ///
+    /// The same application doers and the same [`ClientDoer`] (or
+    /// `ClientTap`, to log the replay) run on it unchanged, under any
+    /// driver: the core's simulated one needs no runner and no network. A
+    /// run recorded in [`Mode::Tock`](crate::Mode::Tock) is reproduced
+    /// exactly; in [`Mode::Ready`](crate::Mode::Ready) a recording has
+    /// several passes at one tyme, and replay plays them in the first. The
+    /// recording is played as it is: the configuration's reconnect and
+    /// timeouts play no part, nor TLS (the log holds plaintext).
+    /// [`connect`](Self::connect) only counts an attempt;
+    /// [`close`](Self::close) pauses the replay until the next `connect`.
+    ///
+    /// # Errors
+    ///
+    /// [`WireLogError::NoAddress`] if no record of `chan` names an address,
+    /// [`WireLogError::Addr`] if the first one that does is not a socket
+    /// address.
+    pub fn replay<'r>(
+        records: impl IntoIterator<Item = &'r Record>,
+        chan: u32,
+    ) -> Result<Self, WireLogError> {
+        let (script, addr) = Script::new(records, chan);
+        let (line, addr) = addr.ok_or(WireLogError::NoAddress(chan))?;
+        let addr = addr.parse().map_err(|_| WireLogError::Addr(line))?;
+        let state = State::Replay(Box::new(script));
+        Ok(Self::with_state(None, addr, ClientConfig::default(), state))
+    }
+
+    /// True for a replay device that played every recorded event (false
+    /// for a socket).
+    pub fn replay_done(&self) -> bool {
+        matches!(&self.state, State::Replay(s) if s.done())
+    }
+
+    /// For a replay device: bytes the application queued that differ from
+    /// the recording's (the replay then no longer reproduces it). Zero for
+    /// a socket.
+    pub fn diverged(&self) -> u64 {
+        match &self.state {
+            State::Replay(s) => s.diverged,
+            _ => 0,
+        }
+    }
+
+    /// Tells a [`Mode::Ready`](crate::Mode::Ready) runner that something
+    /// moved (nothing for a replay device, which has no runner).
+    fn note(&self) {
+        if let Some(io) = &self.io {
+            io.note_activity();
         }
     }
 
@@ -177,7 +253,11 @@ impl<const RX: usize, const TX: usize> TcpClient<RX, TX> {
     /// True while connected (and not cut off); with TLS, once the
     /// handshake is done.
     pub fn connected(&self) -> bool {
-        matches!(&self.state, State::Connected(l, _) if !l.handshaking())
+        match &self.state {
+            State::Connected(l, _) => !l.handshaking(),
+            State::Replay(s) => s.open && !s.paused,
+            _ => false,
+        }
     }
     /// True while a connect is in progress.
     pub fn connecting(&self) -> bool {
@@ -208,6 +288,11 @@ impl<const RX: usize, const TX: usize> TcpClient<RX, TX> {
     /// Successful connects so far.
     pub fn connects(&self) -> u64 {
         self.connects
+    }
+    /// Connections that ended so far (each time [`cutoff`](Self::cutoff)
+    /// became true).
+    pub fn cutoffs(&self) -> u64 {
+        self.cutoffs
     }
     /// Bytes received so far (over every connection; plaintext with TLS).
     pub fn received(&self) -> u64 {
@@ -248,7 +333,7 @@ impl<const RX: usize, const TX: usize> TcpClient<RX, TX> {
     pub fn send(&mut self, data: &[u8]) -> usize {
         let n = self.tx.write(data);
         if n > 0 {
-            self.io.note_activity();
+            self.note();
         }
         n
     }
@@ -262,16 +347,24 @@ impl<const RX: usize, const TX: usize> TcpClient<RX, TX> {
     /// `Error::Io`; with reconnect on, it is kept in
     /// [`error`](Self::error) and retried instead.
     pub fn connect(&mut self, tyme: Tyme) -> Result<(), Error> {
+        if let State::Replay(s) = &mut self.state {
+            s.paused = false;
+            self.attempts += 1;
+            return Ok(());
+        }
         self.close();
         self.attempts += 1;
         self.cutoff = false;
         self.flow.reset();
+        let Some(io) = &self.io else {
+            return Err(Error::Misuse); // only a replay device has no IO
+        };
         let opened = TcpStream::connect(self.addr)
-            .and_then(|s| Registered::new(&self.io, s, Interest::READABLE | Interest::WRITABLE));
+            .and_then(|s| Registered::new(io, s, Interest::READABLE | Interest::WRITABLE));
         match opened {
             Ok(sock) => {
                 self.state = State::Connecting(sock, tyme);
-                self.io.note_activity();
+                self.note();
                 Ok(())
             }
             Err(e) => self.failed(tyme, to_error(&e)),
@@ -281,8 +374,12 @@ impl<const RX: usize, const TX: usize> TcpClient<RX, TX> {
     /// Closes the connection now (no reconnect until
     /// [`connect`](Self::connect)). Unsent bytes stay in `tx`.
     pub fn close(&mut self) {
+        if let State::Replay(s) = &mut self.state {
+            s.paused = true;
+            return;
+        }
         if !matches!(self.state, State::Idle) {
-            self.io.note_activity();
+            self.note();
         }
         self.state = State::Idle;
     }
@@ -311,7 +408,8 @@ impl<const RX: usize, const TX: usize> TcpClient<RX, TX> {
     /// The connection ended (end of stream or error, in `flow`).
     fn cut(&mut self, tyme: Tyme) {
         self.cutoff = true;
-        self.io.note_activity();
+        self.cutoffs += 1;
+        self.note();
         self.state = match self.config.reconnect {
             Some(delay) => State::Waiting(tyme + delay),
             None => State::Idle,
@@ -332,6 +430,19 @@ impl<const RX: usize, const TX: usize> TcpClient<RX, TX> {
     /// ended is not an error here: see [`cutoff`](Self::cutoff) and
     /// [`error`](Self::error).
     pub fn service(&mut self, tyme: Tyme) -> Result<(), Error> {
+        if let State::Replay(script) = &mut self.state {
+            let played = script.step(tyme, &mut self.flow, &mut self.rx, &mut self.tx);
+            if played.opened {
+                self.connects += 1;
+                self.cutoff = false;
+                self.flow.error = None;
+            }
+            if played.closed {
+                self.cutoff = true;
+                self.cutoffs += 1;
+            }
+            return played.failed.map_or(Ok(()), |k| Err(Error::Io(k)));
+        }
         if let State::Waiting(at) = self.state
             && tyme >= at
         {
@@ -355,7 +466,7 @@ impl<const RX: usize, const TX: usize> TcpClient<RX, TX> {
                     self.state = State::Connected(link, since);
                     self.connects += 1;
                     self.flow.error = None;
-                    self.io.note_activity();
+                    self.note();
                 }
                 Ok(false) => {
                     if tyme.since(since) >= self.config.connect_timeout {
@@ -375,16 +486,7 @@ impl<const RX: usize, const TX: usize> TcpClient<RX, TX> {
         #[cfg(feature = "tls")]
         if let Some(tls) = &self.tls {
             self.flow.tls_error = None;
-            return match tls.session() {
-                Ok(session) => Ok(Link {
-                    sock,
-                    tls: Some(Box::new(session)),
-                }),
-                Err(e) => {
-                    self.flow.tls_error = Some(e);
-                    Err(Error::Io(IoKind::InvalidInput))
-                }
-            };
+            return Link::with_session(sock, tls.session(), &mut self.flow.tls_error);
         }
         Ok(Link::plain(sock))
     }
@@ -394,10 +496,11 @@ impl<const RX: usize, const TX: usize> TcpClient<RX, TX> {
             return Ok(());
         };
         let since = *since;
-        if self.flow.service(link, &mut self.rx, &mut self.tx) {
-            self.io.note_activity();
-        }
+        let moved = self.flow.service(link, &mut self.rx, &mut self.tx);
         let handshaking = link.handshaking();
+        if moved {
+            self.note();
+        }
         if handshaking && self.flow.dead {
             // a handshake that failed is a connect that failed
             let e = self
@@ -438,42 +541,24 @@ fn check_connect(sock: &Registered<TcpStream>) -> io::Result<bool> {
 ///
 /// # Contract
 ///
-/// * **enter** starts the connect; **recur** calls
+/// * **enter** starts the connect ([`TcpClient::connect`]); **recur** calls
 ///   [`TcpClient::service`] and asks to run again on the next pass
 ///   (`Recur::NEXT`); **exit** closes the connection (in every ending).
 /// * **Errors.** Without reconnect, a failed connect aborts the doer with
 ///   `Io(ConnectionRefused)`, `Io(TimedOut)`, and so on. The device being
 ///   borrowed elsewhere during the step is `Error::Misuse`.
 /// * **Bounded work**: one service per run.
-pub struct ClientDoer<'a, const RX: usize = 4096, const TX: usize = 4096> {
-    name: &'static str,
-    client: &'a RefCell<TcpClient<RX, TX>>,
-}
+pub type ClientDoer<'a, const RX: usize = 4096, const TX: usize = 4096> =
+    ServiceDoer<'a, TcpClient<RX, TX>>;
 
-impl<'a, const RX: usize, const TX: usize> ClientDoer<'a, RX, TX> {
-    /// The service doer named `name` for `client`.
-    pub fn new(name: &'static str, client: &'a RefCell<TcpClient<RX, TX>>) -> Self {
-        ClientDoer { name, client }
+impl<const RX: usize, const TX: usize> Service for TcpClient<RX, TX> {
+    fn start(&mut self, tyme: Tyme) -> Result<(), Error> {
+        self.connect(tyme)
     }
-}
-
-impl<const RX: usize, const TX: usize> Doer for ClientDoer<'_, RX, TX> {
-    fn name(&self) -> &'static str {
-        self.name
+    fn run(&mut self, tyme: Tyme) -> Result<(), Error> {
+        self.service(tyme)
     }
-    fn enter(&mut self, cx: &mut Cx<'_>) -> Result<Recur, Error> {
-        let mut c = self.client.try_borrow_mut().map_err(|_| Error::Misuse)?;
-        c.connect(cx.tyme())?;
-        Ok(Recur::NEXT)
-    }
-    fn recur(&mut self, cx: &mut Cx<'_>) -> Result<Recur, Error> {
-        let mut c = self.client.try_borrow_mut().map_err(|_| Error::Misuse)?;
-        c.service(cx.tyme())?;
-        Ok(Recur::NEXT)
-    }
-    fn exit(&mut self, _cx: &mut Cx<'_>) {
-        if let Ok(mut c) = self.client.try_borrow_mut() {
-            c.close();
-        }
+    fn stop(&mut self) {
+        self.close();
     }
 }

@@ -26,7 +26,6 @@ mod server;
 mod stream;
 
 pub use client::{ClientConfig, ClientDoer, TcpClient};
-#[cfg(feature = "tls")]
 pub(crate) use stream::Flow;
 
 pub use server::{EchoServerDoer, Remote, RemoteId, ServerConfig, ServerDoer, TcpServer};

@@ -8,12 +8,14 @@ use std::io;
 use std::net::SocketAddr;
 
 use hio::buf::Ring;
-use hio::{Cx, Doer, Error, Recur};
+use hio::{Cx, Doer, Error, IoKind, Recur, Tock, Tyme};
 use mio::Interest;
 use mio::net::{TcpListener, TcpStream};
 
 use super::stream::{Flow, Link};
 use crate::io::{Io, Ready, Registered, to_error};
+use crate::service::{Service, ServiceDoer};
+use crate::wire::{Dir, Record, Script, WireLogError};
 
 /// How a [`TcpServer`] accepts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,6 +34,14 @@ pub struct ServerConfig {
     /// it, `net.core.somaxconn` on Linux). A burst beyond it has SYNs
     /// dropped, and those clients retry a second later.
     pub backlog: i32,
+    /// `Some(limit)`: a TLS remote whose handshake is not done this long
+    /// (in tyme) after it was accepted — a peer that connects and never
+    /// speaks, or speaks too slowly — is closed with `Io(TimedOut)`,
+    /// counted in [`TcpServer::handshake_timeouts`] (and, as every remote
+    /// that ends with an error, in [`TcpServer::remote_errors`]), so it
+    /// cannot hold a remote slot forever. 10 s by default; `None`: no
+    /// limit. Plain TCP remotes have no handshake and no idle limit.
+    pub handshake_timeout: Option<Tock>,
 }
 
 impl Default for ServerConfig {
@@ -41,6 +51,7 @@ impl Default for ServerConfig {
             accept_batch: 64,
             nodelay: true,
             backlog: 1024,
+            handshake_timeout: Some(Tock::from_secs(10)),
         }
     }
 }
@@ -74,10 +85,14 @@ impl fmt::Display for RemoteId {
 pub struct Remote<const RX: usize, const TX: usize> {
     id: RemoteId,
     peer: SocketAddr,
-    link: Link,
+    conn: Conn,
     rings: Box<Rings<RX, TX>>,
     flow: Flow,
     close_requested: bool,
+    /// When it was accepted.
+    since: Tyme,
+    /// How many remotes the server accepted before it.
+    serial: u64,
 }
 
 impl<const RX: usize, const TX: usize> fmt::Debug for Remote<RX, TX> {
@@ -123,7 +138,7 @@ impl<const RX: usize, const TX: usize> Remote<RX, TX> {
     /// until it is done).
     #[cfg(feature = "tls")]
     pub fn handshaking(&self) -> bool {
-        self.link.handshaking()
+        matches!(&self.conn, Conn::Live(l) if l.handshaking())
     }
     /// Bytes received from the peer (plaintext, with TLS).
     pub fn received(&self) -> u64 {
@@ -161,8 +176,10 @@ impl<const RX: usize, const TX: usize> Remote<RX, TX> {
     /// follow-up pass, so the bytes go out without waiting for a tock.
     pub fn send(&mut self, data: &[u8]) -> usize {
         let n = self.rings.tx.write(data);
-        if n > 0 {
-            self.link.sock.io().note_activity();
+        if n > 0
+            && let Conn::Live(link) = &self.conn
+        {
+            link.sock.io().note_activity();
         }
         n
     }
@@ -181,17 +198,64 @@ impl<const RX: usize, const TX: usize> Remote<RX, TX> {
         self.close_requested = true;
     }
 
-    /// Sends, then receives. Returns whether anything moved.
-    fn service(&mut self) -> bool {
+    /// When it was accepted (doist tyme).
+    pub fn since(&self) -> Tyme {
+        self.since
+    }
+
+    /// How many remotes the server accepted before it (the accept order).
+    pub(crate) fn serial(&self) -> u64 {
+        self.serial
+    }
+
+    /// Sends, then receives. Returns whether anything moved. A handshake
+    /// still going on `limit` after the accept fails the remote with
+    /// `Io(TimedOut)`, and returns whether that happened.
+    fn service(&mut self, tyme: Tyme, limit: Option<Tock>) -> (bool, bool) {
         let rings = &mut *self.rings;
-        self.flow
-            .service(&mut self.link, &mut rings.rx, &mut rings.tx)
+        let link = match &mut self.conn {
+            Conn::Live(link) => link,
+            Conn::Replay(script) => {
+                let played = script.step(tyme, &mut self.flow, &mut rings.rx, &mut rings.tx);
+                return (played.moved, false);
+            }
+        };
+        let moved = self.flow.service(link, &mut rings.rx, &mut rings.tx);
+        let late = limit.is_some_and(|l| tyme.since(self.since) >= l);
+        if late && !self.flow.dead && link.handshaking() {
+            self.flow.fail(Error::Io(IoKind::TimedOut));
+            return (true, true);
+        }
+        (moved, false)
     }
 
     fn finished(&self) -> bool {
         self.close_requested
             || (self.cutoff() && self.rings.rx.is_empty() && self.rings.tx.is_empty())
     }
+}
+
+/// What carries a remote's bytes.
+#[derive(Debug)]
+enum Conn {
+    /// A socket (with its TLS session, if any).
+    Live(Link),
+    /// A recording played back ([`TcpServer::replay`]).
+    Replay(Box<Script>),
+}
+
+/// A remote that was removed in the last service, as a tap needs to see
+/// it: what it had moved, and how it ended.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Gone {
+    pub(crate) id: RemoteId,
+    pub(crate) peer: SocketAddr,
+    pub(crate) serial: u64,
+    pub(crate) sent: u64,
+    pub(crate) received: u64,
+    /// It was cut off (end of stream or failure) rather than closed here.
+    pub(crate) cutoff: bool,
+    pub(crate) error: Option<Error>,
 }
 
 /// A remote's two rings, kept in one allocation and reused by the next
@@ -249,7 +313,8 @@ struct Slot<const RX: usize, const TX: usize> {
 ///   [`accept_errors`](Self::accept_errors) and retried on the next
 ///   service.
 pub struct TcpServer<const RX: usize = 4096, const TX: usize = 4096> {
-    io: Io,
+    /// The runner's IO (`None` for a replay device).
+    io: Option<Io>,
     addr: SocketAddr,
     config: ServerConfig,
     listener: Option<Registered<TcpListener>>,
@@ -264,6 +329,14 @@ pub struct TcpServer<const RX: usize = 4096, const TX: usize = 4096> {
     last_accept_error: Option<Error>,
     remote_errors: u64,
     last_remote_error: Option<Error>,
+    handshake_timeouts: u64,
+    /// Remotes removed in the last service.
+    gone: Vec<Gone>,
+    /// Diverged bytes of replayed remotes that were removed.
+    diverged: u64,
+    /// For a replay device: the recorded connections not accepted yet,
+    /// with their peers, in the order they were.
+    pending: std::collections::VecDeque<(Tyme, SocketAddr, Box<Script>)>,
     #[cfg(feature = "tls")]
     tls: Option<crate::TlsServer>,
     #[cfg(feature = "tls")]
@@ -291,8 +364,95 @@ impl<const RX: usize, const TX: usize> TcpServer<RX, TX> {
     /// The OS error of binding or registering, as `Error::Io`
     /// (`AddrInUse`, `PermissionDenied`, ...).
     pub fn bind(io: &Io, addr: SocketAddr, config: ServerConfig) -> Result<Self, Error> {
-        let mut server = TcpServer {
-            io: io.clone(),
+        let mut server = Self::unbound(Some(io.clone()), addr, config);
+        server.reopen()?;
+        Ok(server)
+    }
+
+    /// The replay device: a server without a socket whose remotes play
+    /// back what `records` show for channels `first_chan`,
+    /// `first_chan + 1`, ... (as a [`ServerTap`](crate::ServerTap)
+    /// numbered them; up to the first channel with no record). Each
+    /// channel's connection is accepted as a remote, with its recorded
+    /// peer, in the first service at or after its opening (`O`) record;
+    /// its events then play as [`TcpClient::replay`](crate::TcpClient::replay)'s
+    /// do: received bytes into its `rx`, exactly the recorded sent bytes
+    /// out of its `tx` (bytes that differ counted in
+    /// [`diverged`](Self::diverged)), and [`cutoff`](Remote::cutoff) when
+    /// the peer closed. Remotes are removed as the service removes them,
+    /// so the same application doers (an [`EchoServerDoer`]) and the same
+    /// [`ServerDoer`] see the same remotes in the same slots, under any
+    /// driver, without a network.
+    ///
+    /// Not replayed: connections refused beyond `max_conns` and accept
+    /// errors (they never became remotes, so the log has no channel for
+    /// them), and TLS (the log holds plaintext). The listening address is
+    /// not in the log: [`local_addr`](Self::local_addr) is `0.0.0.0:0`.
+    ///
+    /// # Errors
+    ///
+    /// [`WireLogError::NoAddress`] if a channel has no record naming its
+    /// peer, [`WireLogError::Addr`] if the peer is not a socket address.
+    pub fn replay(records: &[Record], first_chan: u32) -> Result<Self, WireLogError> {
+        let any = SocketAddr::from(([0, 0, 0, 0], 0));
+        let mut server = Self::unbound(None, any, ServerConfig::default());
+        let mut chan = first_chan;
+        while records.iter().any(|r| r.chan == chan) {
+            let (script, peer) = Script::new(records, chan);
+            let (line, peer) = peer.ok_or(WireLogError::NoAddress(chan))?;
+            let peer = peer.parse().map_err(|_| WireLogError::Addr(line))?;
+            let opened = records
+                .iter()
+                .find(|r| r.chan == chan && r.dir == Dir::Open)
+                .or_else(|| records.iter().find(|r| r.chan == chan))
+                .map_or(Tyme::ZERO, |r| r.tyme);
+            server.pending.push_back((opened, peer, Box::new(script)));
+            chan = chan.wrapping_add(1);
+        }
+        server.pending.make_contiguous().sort_by_key(|(t, _, _)| *t);
+        Ok(server)
+    }
+
+    /// True for a replay device whose recorded connections were all
+    /// accepted and played to their end (false for a socket).
+    pub fn replay_done(&self) -> bool {
+        self.io.is_none()
+            && self.pending.is_empty()
+            && self
+                .remotes()
+                .all(|r| matches!(&r.conn, Conn::Replay(s) if s.done()))
+    }
+
+    /// For a replay device: bytes the application queued that differ from
+    /// the recording's, over the remotes there are now and were. Zero for
+    /// a socket.
+    pub fn diverged(&self) -> u64 {
+        self.diverged
+            + self
+                .remotes()
+                .map(|r| match &r.conn {
+                    Conn::Replay(s) => s.diverged,
+                    Conn::Live(_) => 0,
+                })
+                .sum::<u64>()
+    }
+
+    /// Tells a [`Mode::Ready`](crate::Mode::Ready) runner that something
+    /// moved (nothing for a replay device).
+    fn note(&self) {
+        if let Some(io) = &self.io {
+            io.note_activity();
+        }
+    }
+
+    /// The remotes the last service removed.
+    pub(crate) fn gone(&self) -> &[Gone] {
+        &self.gone
+    }
+
+    fn unbound(io: Option<Io>, addr: SocketAddr, config: ServerConfig) -> Self {
+        TcpServer {
+            io,
             addr,
             config,
             listener: None,
@@ -307,13 +467,15 @@ impl<const RX: usize, const TX: usize> TcpServer<RX, TX> {
             last_accept_error: None,
             remote_errors: 0,
             last_remote_error: None,
+            handshake_timeouts: 0,
+            gone: Vec::new(),
+            pending: std::collections::VecDeque::new(),
+            diverged: 0,
             #[cfg(feature = "tls")]
             tls: None,
             #[cfg(feature = "tls")]
             last_tls_error: None,
-        };
-        server.reopen()?;
-        Ok(server)
+        }
     }
 
     /// Speaks TLS with every remote accepted from now on (feature `tls`):
@@ -350,6 +512,9 @@ impl<const RX: usize, const TX: usize> TcpServer<RX, TX> {
     ///
     /// As [`bind`](Self::bind).
     pub fn reopen(&mut self) -> Result<(), Error> {
+        let Some(io) = &self.io else {
+            return Ok(()); // a replay device has nothing to listen on
+        };
         if self.listener.is_some() {
             return Ok(());
         }
@@ -357,7 +522,7 @@ impl<const RX: usize, const TX: usize> TcpServer<RX, TX> {
         let listener = TcpListener::bind(self.addr)
             // listening again only changes the backlog
             .and_then(|l| socket2::SockRef::from(&l).listen(backlog).map(|()| l))
-            .and_then(|l| Registered::new(&self.io, l, Interest::READABLE))
+            .and_then(|l| Registered::new(io, l, Interest::READABLE))
             .map_err(|e| to_error(&e))?;
         if let Ok(a) = listener.get().local_addr() {
             self.addr = a;
@@ -424,6 +589,12 @@ impl<const RX: usize, const TX: usize> TcpServer<RX, TX> {
     pub fn last_remote_error(&self) -> Option<Error> {
         self.last_remote_error
     }
+    /// TLS remotes closed so far because their handshake was not done
+    /// within [`ServerConfig::handshake_timeout`] (each ended with
+    /// `Io(TimedOut)`).
+    pub fn handshake_timeouts(&self) -> u64 {
+        self.handshake_timeouts
+    }
 
     /// The remote with this id, if it is still there.
     pub fn remote(&self, id: RemoteId) -> Option<&Remote<RX, TX>> {
@@ -450,21 +621,27 @@ impl<const RX: usize, const TX: usize> TcpServer<RX, TX> {
         self.slots.iter_mut().filter_map(|s| s.remote.as_mut())
     }
 
-    /// One service (hio's `serviceConnects` then `serviceAll` over the
-    /// remotes): accepts, sends and receives for every remote, removes the
-    /// finished ones.
+    /// One service at `tyme` (hio's `serviceConnects` then `serviceAll`
+    /// over the remotes): accepts, sends and receives for every remote,
+    /// closes TLS remotes past [`ServerConfig::handshake_timeout`], removes
+    /// the finished ones.
     ///
     /// # Errors
     ///
     /// None today: remote and accept failures are values on the remote and
     /// counters on the server. Reserved.
-    pub fn service(&mut self) -> Result<(), Error> {
-        self.accept();
+    pub fn service(&mut self, tyme: Tyme) -> Result<(), Error> {
+        self.gone.clear();
+        self.accept(tyme);
+        self.accept_replayed(tyme);
         let mut moved = false;
+        let limit = self.config.handshake_timeout;
         for index in 0..self.slots.len() {
             let finished = match self.slots.get_mut(index).and_then(|s| s.remote.as_mut()) {
                 Some(remote) => {
-                    moved |= remote.service();
+                    let (m, timed_out) = remote.service(tyme, limit);
+                    moved |= m;
+                    self.handshake_timeouts += u64::from(timed_out);
                     remote.finished()
                 }
                 None => false,
@@ -474,12 +651,24 @@ impl<const RX: usize, const TX: usize> TcpServer<RX, TX> {
             }
         }
         if moved {
-            self.io.note_activity();
+            self.note();
         }
         Ok(())
     }
 
-    fn accept(&mut self) {
+    /// Accepts the recorded connections due at `tyme` (a replay device).
+    fn accept_replayed(&mut self, tyme: Tyme) {
+        while let Some((at, _, _)) = self.pending.front()
+            && *at <= tyme
+        {
+            if let Some((_, peer, script)) = self.pending.pop_front() {
+                self.insert(Conn::Replay(script), peer, tyme);
+                self.accepted += 1;
+            }
+        }
+    }
+
+    fn accept(&mut self, tyme: Tyme) {
         for _ in 0..self.config.accept_batch {
             let Some(listener) = &self.listener else {
                 return;
@@ -494,7 +683,7 @@ impl<const RX: usize, const TX: usize> TcpServer<RX, TX> {
             }
             match accepted {
                 Ok((stream, peer)) => {
-                    self.io.note_activity();
+                    self.note();
                     if self.count >= self.config.max_conns {
                         self.refused += 1;
                         drop(stream);
@@ -503,11 +692,11 @@ impl<const RX: usize, const TX: usize> TcpServer<RX, TX> {
                     if self.config.nodelay {
                         let _ = stream.set_nodelay(true);
                     }
-                    match Registered::new(&self.io, stream, Interest::READABLE | Interest::WRITABLE)
-                    {
+                    let Some(io) = &self.io else { return };
+                    match Registered::new(io, stream, Interest::READABLE | Interest::WRITABLE) {
                         Ok(sock) => match self.link(sock) {
                             Ok(link) => {
-                                self.insert(link, peer);
+                                self.insert(Conn::Live(link), peer, tyme);
                                 self.accepted += 1;
                             }
                             Err(e) => {
@@ -542,21 +731,12 @@ impl<const RX: usize, const TX: usize> TcpServer<RX, TX> {
     fn link(&mut self, sock: Registered<TcpStream>) -> Result<Link, Error> {
         #[cfg(feature = "tls")]
         if let Some(tls) = &self.tls {
-            return match tls.session() {
-                Ok(session) => Ok(Link {
-                    sock,
-                    tls: Some(Box::new(session)),
-                }),
-                Err(e) => {
-                    self.last_tls_error = Some(e);
-                    Err(Error::Io(hio::IoKind::InvalidInput))
-                }
-            };
+            return Link::with_session(sock, tls.session(), &mut self.last_tls_error);
         }
         Ok(Link::plain(sock))
     }
 
-    fn insert(&mut self, link: Link, peer: SocketAddr) {
+    fn insert(&mut self, conn: Conn, peer: SocketAddr, tyme: Tyme) {
         let index = match self.free.pop() {
             Some(i) => i,
             None => {
@@ -588,10 +768,12 @@ impl<const RX: usize, const TX: usize> TcpServer<RX, TX> {
         slot.remote = Some(Remote {
             id,
             peer,
-            link,
+            conn,
             rings,
             flow: Flow::default(),
             close_requested: false,
+            since: tyme,
+            serial: self.accepted,
         });
         self.count += 1;
     }
@@ -601,6 +783,18 @@ impl<const RX: usize, const TX: usize> TcpServer<RX, TX> {
             return;
         };
         if let Some(remote) = slot.remote.take() {
+            self.gone.push(Gone {
+                id: remote.id,
+                peer: remote.peer,
+                serial: remote.serial,
+                sent: remote.flow.sent,
+                received: remote.flow.received,
+                cutoff: remote.cutoff(),
+                error: remote.flow.error,
+            });
+            if let Conn::Replay(s) = &remote.conn {
+                self.diverged += s.diverged;
+            }
             if let Some(e) = remote.flow.error {
                 self.remote_errors += 1;
                 self.last_remote_error = Some(e);
@@ -616,7 +810,7 @@ impl<const RX: usize, const TX: usize> TcpServer<RX, TX> {
             self.free.push(index);
             self.count -= 1;
             self.removed += 1;
-            self.io.note_activity();
+            self.note();
         }
     }
 }
@@ -626,41 +820,24 @@ impl<const RX: usize, const TX: usize> TcpServer<RX, TX> {
 ///
 /// # Contract
 ///
-/// * **enter** reopens a closed server (an error such as `AddrInUse`
-///   aborts); **recur** calls [`TcpServer::service`] and runs again on the
-///   next pass; **exit** closes the listener and every remote.
+/// * **enter** reopens a closed server ([`TcpServer::reopen`]; an error
+///   such as `AddrInUse` aborts); **recur** calls [`TcpServer::service`]
+///   and runs again on the next pass; **exit** closes the listener and
+///   every remote.
 /// * The device being borrowed elsewhere during the step is
 ///   `Error::Misuse`.
-pub struct ServerDoer<'a, const RX: usize = 4096, const TX: usize = 4096> {
-    name: &'static str,
-    server: &'a RefCell<TcpServer<RX, TX>>,
-}
+pub type ServerDoer<'a, const RX: usize = 4096, const TX: usize = 4096> =
+    ServiceDoer<'a, TcpServer<RX, TX>>;
 
-impl<'a, const RX: usize, const TX: usize> ServerDoer<'a, RX, TX> {
-    /// The service doer named `name` for `server`.
-    pub fn new(name: &'static str, server: &'a RefCell<TcpServer<RX, TX>>) -> Self {
-        ServerDoer { name, server }
+impl<const RX: usize, const TX: usize> Service for TcpServer<RX, TX> {
+    fn start(&mut self, _tyme: Tyme) -> Result<(), Error> {
+        self.reopen()
     }
-}
-
-impl<const RX: usize, const TX: usize> Doer for ServerDoer<'_, RX, TX> {
-    fn name(&self) -> &'static str {
-        self.name
+    fn run(&mut self, tyme: Tyme) -> Result<(), Error> {
+        self.service(tyme)
     }
-    fn enter(&mut self, _cx: &mut Cx<'_>) -> Result<Recur, Error> {
-        let mut s = self.server.try_borrow_mut().map_err(|_| Error::Misuse)?;
-        s.reopen()?;
-        Ok(Recur::NEXT)
-    }
-    fn recur(&mut self, _cx: &mut Cx<'_>) -> Result<Recur, Error> {
-        let mut s = self.server.try_borrow_mut().map_err(|_| Error::Misuse)?;
-        s.service()?;
-        Ok(Recur::NEXT)
-    }
-    fn exit(&mut self, _cx: &mut Cx<'_>) {
-        if let Ok(mut s) = self.server.try_borrow_mut() {
-            s.close();
-        }
+    fn stop(&mut self) {
+        self.close();
     }
 }
 

@@ -61,6 +61,27 @@ impl Link {
         }
     }
 
+    /// A connection with the TLS session just made for it; if making it
+    /// failed, the error goes into `tls_error` and the connection is
+    /// `Io(InvalidInput)`.
+    #[cfg(feature = "tls")]
+    pub(crate) fn with_session(
+        sock: Registered<TcpStream>,
+        session: Result<crate::tls::Session, rustls::Error>,
+        tls_error: &mut Option<rustls::Error>,
+    ) -> Result<Self, Error> {
+        match session {
+            Ok(s) => Ok(Link {
+                sock,
+                tls: Some(Box::new(s)),
+            }),
+            Err(e) => {
+                *tls_error = Some(e);
+                Err(Error::Io(hio::IoKind::InvalidInput))
+            }
+        }
+    }
+
     /// True while a TLS handshake is in progress (never without TLS).
     pub(crate) fn handshaking(&self) -> bool {
         #[cfg(feature = "tls")]
