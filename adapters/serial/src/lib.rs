@@ -80,6 +80,33 @@
 //! # #[cfg(not(unix))] fn main() {}
 //! ```
 //!
+//! ## Example: a COM port on Windows
+//!
+//! The same device on the completion port of a `hio_iocp::Runner`, which
+//! runs its doer (this one needs a port, so it is only compiled; CI runs
+//! the same under wine on a pty exposed as COM5, `tests/com.rs`):
+//!
+//! ```no_run
+//! # #[cfg(windows)] fn main() -> Result<(), hio::Error> {
+//! use std::cell::RefCell;
+//! use hio::{Doist, Tock};
+//! use hio_iocp::Runner;
+//! use hio_serial::{PortConfig, PortDoer, SerialPort};
+//!
+//! let mut runner = Runner::new().map_err(|e| hio_iocp::to_error(&e))?;
+//! let config = PortConfig::new("COM3", 115_200).reopen(Some(Tock::from_millis(500)));
+//! let port: RefCell<SerialPort> = RefCell::new(SerialPort::with_port(&runner.port(), config));
+//! port.borrow_mut().send(b"AT\r");
+//! let mut service = PortDoer::new("com3", &port);
+//! let mut doist: Doist<'_, 1> = Doist::new(Tock::from_millis(10));
+//! doist.add(&mut service)?;
+//! runner.run(&mut doist, Some(Tock::from_secs(1)))?;
+//! drop(doist);
+//! println!("{} bytes back", port.borrow().rx().len());
+//! # Ok(()) }
+//! # #[cfg(not(windows))] fn main() {}
+//! ```
+//!
 //! ## Platforms
 //!
 //! OS code lives under `src/sys/<os>/` behind one contract (written at the
