@@ -1,5 +1,6 @@
 # Windows: cross-compile for x86_64-pc-windows-gnu (mingw-w64) and run the
-# tests of hio, hio-mio and hio-iocp under wine, doctests included.
+# tests of hio, hio-mio (with TLS), hio-iocp and hio-serial under wine,
+# doctests included, and the README's demo.
 # Sourced by .ci/run (set -euo pipefail, `step`, cwd = workspace root).
 
 step "windows: mingw-w64 and wine, the target, a wine prefix with the stand-in DLL"
@@ -32,15 +33,27 @@ windows_echo=$!
 for _ in $(seq 50); do [ -L "$WINEPREFIX/dosdevices/com5" ] && break; sleep 0.1; done
 export HIO_TEST_COM=COM5
 
-step "windows: cargo test for hio, hio-mio, hio-iocp under wine"
+step "windows: cargo test for hio, hio-mio (tls), hio-iocp, hio-serial under wine"
+# hio-mio's `tls` feature is on as in the workspace run (host-examples turns
+# it on there); ring cross-compiles with mingw-w64's gcc.
 CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER=wine \
-  cargo test --target x86_64-pc-windows-gnu -p hio -p hio-mio -p hio-iocp
+  cargo test --target x86_64-pc-windows-gnu -p hio -p hio-mio -p hio-iocp -p hio-serial --features hio-mio/tls
 kill "$windows_echo" 2>/dev/null || true
 wait "$windows_echo" 2>/dev/null || true
 unset HIO_TEST_COM
 wineserver -k || true
 
-step "windows: clippy and docs for the Windows target (hio-iocp's code exists only there)"
-cargo clippy --target x86_64-pc-windows-gnu -p hio -p hio-mio -p hio-iocp --all-targets -- -D warnings
-RUSTDOCFLAGS="-D warnings" cargo doc --target x86_64-pc-windows-gnu -p hio-mio -p hio-iocp --no-deps
+step "windows: the README's demo under wine ends with done: true"
+cargo build --target x86_64-pc-windows-gnu -p hio-host-examples --bin demo
+windows_demo=$(timeout 120 wine "$windows_target_dir/x86_64-pc-windows-gnu/debug/demo.exe")
+printf '%s\n' "$windows_demo" | tail -n 3
+case "$(printf '%s\n' "$windows_demo" | tail -n 1)" in
+  "done: true"*) ;;
+  *) echo "the demo under wine did not end with 'done: true'" >&2; exit 1 ;;
+esac
+wineserver -k || true
+
+step "windows: clippy and docs for the Windows target (hio-iocp's and hio-serial's Windows code exists only there)"
+cargo clippy --target x86_64-pc-windows-gnu -p hio -p hio-mio -p hio-iocp -p hio-serial --all-targets --features hio-mio/tls -- -D warnings
+RUSTDOCFLAGS="-D warnings" cargo doc --target x86_64-pc-windows-gnu -p hio-mio -p hio-iocp -p hio-serial --no-deps
 echo "windows step: $((SECONDS - windows_started)) s"

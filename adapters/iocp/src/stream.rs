@@ -161,6 +161,20 @@ impl<const RX: usize, const TX: usize> Stream<RX, TX> {
         Ok(Self::new(port, Kind::Serial, name, Some(h), State::Open))
     }
 
+    /// The settings a COM port reports back (what its driver applied;
+    /// under wine, a Linux pty always reports 8 data bits and no parity).
+    ///
+    /// # Errors
+    ///
+    /// `Error::Closed` when the stream is not an open COM port (a pipe, or
+    /// a port that failed), or the OS error of reading them.
+    pub fn serial_config(&self) -> Result<SerialConfig, Error> {
+        match (&self.handle, self.kind, self.state) {
+            (Some(h), Kind::Serial, State::Open) => sys::serial_config(h).map_err(|e| to_error(&e)),
+            _ => Err(Error::Closed),
+        }
+    }
+
     /// The bytes received, for the application to read.
     pub fn rx(&self) -> &Ring<RX> {
         &self.rx

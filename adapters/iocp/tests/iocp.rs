@@ -522,6 +522,17 @@ fn a_com_port_takes_other_settings() {
         let com: Stream<16, 16> = Stream::serial(&runner.port(), &name, &config)
             .unwrap_or_else(|e| panic!("{config:?}: {e}"));
         assert!(com.connected());
+        let back = com.serial_config().unwrap();
+        println!("{name}: asked {config:?}, reads back {back:?}");
+        assert_eq!(
+            (back.baud, back.stop_bits, back.flow_control, back.read_wait),
+            (
+                config.baud,
+                config.stop_bits,
+                config.flow_control,
+                config.read_wait
+            )
+        );
     }
 }
 
@@ -531,4 +542,7 @@ fn a_missing_com_port_is_not_found() {
     let r: Result<Stream<16, 16>, Error> =
         Stream::serial(&runner.port(), "COM219", &SerialConfig::default());
     assert_eq!(r.err(), Some(Error::Io(hio::IoKind::NotFound)));
+    // a pipe has no line settings
+    let pipe: Stream<16, 16> = Stream::pipe_client(&runner.port(), "hio-no-such-pipe");
+    assert_eq!(pipe.serial_config().err(), Some(Error::Closed));
 }

@@ -47,7 +47,14 @@ fn run_until<S: DgramSocket, const N: usize, const M: usize>(
     }
     doist.add(&mut until).unwrap();
     let ending = runner.run(&mut doist, Some(Tock::from_secs(5))).unwrap();
-    assert_eq!(ending, Ending::Stopped, "the condition never held");
+    drop(doist);
+    drop(doers);
+    let states: Vec<String> = peers.iter().map(|p| format!("{:?}", p.borrow())).collect();
+    assert_eq!(
+        ending,
+        Ending::Stopped,
+        "the condition never held: {states:?}"
+    );
 }
 
 #[test]
@@ -164,6 +171,13 @@ fn a_full_rx_queue_stops_reading_and_the_os_keeps_the_rest() {
 
 #[test]
 fn port_unreachable_on_a_connected_socket_is_a_refusal_value() {
+    if under_wine() {
+        eprintln!(
+            "SKIPPED under wine: it does not report ICMP port unreachable to a \
+             connected UDP socket (Windows reports WSAECONNRESET)"
+        );
+        return;
+    }
     let closed = {
         let s = UdpSocket::bind(any()).unwrap();
         s.local_addr().unwrap()
@@ -185,6 +199,14 @@ fn port_unreachable_on_a_connected_socket_is_a_refusal_value() {
     let p = p.borrow();
     assert_eq!(p.error(), Some(Error::Io(IoKind::ConnectionRefused)));
     assert!(p.sent() >= 1, "{p:?}");
+}
+
+/// Under wine, a connected UDP socket is never told of an ICMP "port
+/// unreachable" (measured: two datagrams sent, no error after 5 s), while
+/// Windows itself reports `WSAECONNRESET` (a refusal to the peer). Wine is
+/// told apart by its own program in the system directory.
+fn under_wine() -> bool {
+    cfg!(windows) && std::path::Path::new(r"C:\windows\system32\winecfg.exe").exists()
 }
 
 #[test]

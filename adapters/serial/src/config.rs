@@ -1,6 +1,6 @@
 //! The line settings of a port ([`PortConfig`], [`Settings`]) and the
 //! error values of a port ([`PortError`]). Portable: these compile on every
-//! platform, the device itself is Unix-only for now.
+//! platform; the device has a Unix and a Windows backend.
 
 use core::fmt;
 use std::path::{Path, PathBuf};
@@ -124,8 +124,8 @@ pub enum PortError {
     Hangup,
     /// A read or write failed with this kind.
     Failed(IoKind),
-    /// The device is not supported on this platform (Windows, for now:
-    /// the Windows path comes through the IOCP adapter).
+    /// The device is not supported on this platform (neither Unix nor
+    /// Windows).
     Unsupported,
 }
 

@@ -35,8 +35,8 @@ use std::ptr;
 use std::rc::Rc;
 
 use windows_sys::Win32::Devices::Communication::{
-    COMMTIMEOUTS, DCB, GetCommState, PURGE_RXCLEAR, PURGE_TXCLEAR, PurgeComm, SetCommState,
-    SetCommTimeouts,
+    COMMTIMEOUTS, DCB, GetCommState, GetCommTimeouts, PURGE_RXCLEAR, PURGE_TXCLEAR, PurgeComm,
+    SetCommState, SetCommTimeouts,
 };
 use windows_sys::Win32::Foundation::{
     CloseHandle, ERROR_BROKEN_PIPE, ERROR_FILE_NOT_FOUND, ERROR_HANDLE_EOF, ERROR_IO_PENDING,
@@ -607,6 +607,59 @@ pub(crate) fn serial(name: &str, config: &SerialConfig) -> io::Result<Handle> {
         PurgeComm(h.0, PURGE_RXCLEAR | PURGE_TXCLEAR);
     }
     Ok(h)
+}
+
+/// The settings an open COM port reports back (`GetCommState` and
+/// `GetCommTimeouts`): what the driver really applied.
+pub(crate) fn serial_config(h: &Handle) -> io::Result<SerialConfig> {
+    use windows_sys::Win32::Devices::Communication::{EVENPARITY, ODDPARITY, ONESTOPBIT};
+    let mut dcb = DCB {
+        DCBlength: u32::try_from(size_of::<DCB>()).unwrap_or(0),
+        ..DCB::default()
+    };
+    // SAFETY: `h` is an open handle owned by the caller's stream, `dcb` a
+    // live DCB with its length set, written by the call only.
+    if unsafe { GetCommState(h.0, &mut dcb) } == 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let mut timeouts = COMMTIMEOUTS::default();
+    // SAFETY: as above; `timeouts` is a live struct written by the call.
+    if unsafe { GetCommTimeouts(h.0, &mut timeouts) } == 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let data_bits = match dcb.ByteSize {
+        5 => DataBits::Five,
+        6 => DataBits::Six,
+        7 => DataBits::Seven,
+        _ => DataBits::Eight,
+    };
+    let parity = match dcb.Parity {
+        ODDPARITY => Parity::Odd,
+        EVENPARITY => Parity::Even,
+        _ => Parity::None,
+    };
+    let stop_bits = if dcb.StopBits == ONESTOPBIT {
+        StopBits::One
+    } else {
+        StopBits::Two
+    };
+    // fOutxCtsFlow (bit 2) is the RTS/CTS handshake; fOutX/fInX (bits 8
+    // and 9) are XON/XOFF (see `fill_dcb`)
+    let flow_control = if dcb._bitfield & (1 << 2) != 0 {
+        FlowControl::Hardware
+    } else if dcb._bitfield & ((1 << 8) | (1 << 9)) != 0 {
+        FlowControl::Software
+    } else {
+        FlowControl::None
+    };
+    Ok(SerialConfig {
+        baud: dcb.BaudRate,
+        data_bits,
+        parity,
+        stop_bits,
+        flow_control,
+        read_wait: std::time::Duration::from_millis(u64::from(timeouts.ReadTotalTimeoutConstant)),
+    })
 }
 
 /// The DCB fields a [`SerialConfig`] sets (the rest stay as the driver

@@ -151,7 +151,9 @@ struct Counts {
 /// * **Oversize received.** A datagram longer than `M` bytes is delivered
 ///   cut to its first `M` bytes with [`Datagram::truncated`] set, and
 ///   counted ([`DgramPeer::truncated`]). (The service receives into an
-///   `M + 1`-byte scratch buffer, so it sees that more arrived.)
+///   `M + 1`-byte scratch buffer, so it sees that more arrived; on
+///   Windows, whose `recvfrom` fails on a short buffer, into a 64 KiB
+///   one.)
 /// * **Oversize sent.** [`DgramPeer::send_to`] refuses a datagram longer
 ///   than `M` with `Io(TooLong)`; nothing is queued.
 /// * **tx full** is back pressure: `send_to` returns `Err(Capacity)` and the
@@ -213,13 +215,27 @@ impl<S: DgramSocket, const N: usize, const M: usize> fmt::Debug for DgramPeer<S,
     }
 }
 
+/// The receive buffer for datagrams of up to `m` bytes. On Unix `m + 1`
+/// bytes suffice: a longer datagram is cut by the OS and the `n > m` shows
+/// it. Windows instead fails a `recvfrom` into a short buffer with
+/// `WSAEMSGSIZE`, and std then drops the sender's address (measured under
+/// wine: the datagram came back as `Io(Other)`), so there the buffer holds
+/// the largest UDP payload and the cut to `m` is ours.
+fn scratch_len(m: usize) -> usize {
+    if cfg!(windows) {
+        m.saturating_add(1).max(65_536)
+    } else {
+        m.saturating_add(1)
+    }
+}
+
 impl<S: DgramSocket, const N: usize, const M: usize> DgramPeer<S, N, M> {
     fn with_backend(backend: Backend<S>) -> Self {
         DgramPeer {
             backend,
             rx: Box::new(Deck::new()),
             tx: Box::new(Deck::new()),
-            scratch: vec![0u8; M.saturating_add(1)].into_boxed_slice(),
+            scratch: vec![0u8; scratch_len(M)].into_boxed_slice(),
             counts: Counts::default(),
             error: None,
             log: None,

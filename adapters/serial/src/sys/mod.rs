@@ -13,11 +13,17 @@
 //! * `unix/`: Linux and macOS (and other Unix that serialport and mio
 //!   support): mio-serial's non-blocking tty, in a `hio_mio::Runner`'s
 //!   poll or polled.
-//! * Windows: none yet. It will come through the IOCP adapter (overlapped
-//!   COM port IO); until then the crate builds there without the device.
+//! * `windows/`: a COM port through hio-iocp (overlapped reads and writes
+//!   on the completion port of a `hio_iocp::Runner`); made on that
+//!   runner's `Port` (`SerialPort::with_port`), as there is no readiness
+//!   poll to register with and nothing completes without that runner.
 
 #[cfg(unix)]
 mod unix;
+#[cfg(windows)]
+mod windows;
 
 #[cfg(unix)]
 pub use unix::{PortDoer, SerialPort};
+#[cfg(windows)]
+pub use windows::{PortDoer, SerialPort};

@@ -1,0 +1,5 @@
+//! The Windows backend: a COM port through hio-iocp's completion port.
+
+mod port;
+
+pub use port::{PortDoer, SerialPort};
