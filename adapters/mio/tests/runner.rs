@@ -107,7 +107,11 @@ fn passes_keep_absolute_deadlines_with_sub_millisecond_lateness() {
     // neighbour on a shared machine, the worst case is only reported
     // (the portable alarm of other platforms sleeps the sub-millisecond
     // tail: under wine that oversleeps by about 0.7 ms)
-    let bound = if cfg!(target_os = "linux") { 1000 } else { 2000 };
+    let bound = if cfg!(target_os = "linux") {
+        1000
+    } else {
+        2000
+    };
     assert!(median < Duration::from_micros(bound), "median {median:?}");
     // no drift: the last passes are as close to their origin-based
     // deadlines as the first (relative sleeps would add up: 32 x 0.75 ms
