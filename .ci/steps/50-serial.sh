@@ -4,7 +4,7 @@
 # `step`, cwd = workspace root). The pty tests of hio-serial itself run in
 # the common `cargo test --workspace`.
 
-step "serial: hio-serial builds for Windows (the device is Unix-only; the crate must compile)"
+step "serial: hio-serial builds for Windows (its COM backend on hio-iocp; tested under wine in 60-windows.sh)"
 rustup target add x86_64-pc-windows-gnu
 cargo check -p hio-serial --target x86_64-pc-windows-gnu
 
