@@ -1,7 +1,10 @@
 //! End to end: the `uart_echo` firmware in QEMU (lm3s6965evb), its UART0 on
 //! a TCP socket, driven from this host program; once with the polled
 //! service doer (`uart_echo`) and once with the interrupt-fed one
-//! (`uart_echo_irq`).
+//! (`uart_echo_irq`) from plain sockets, and once more (`uart_echo`) from a
+//! tree of hio doers: hio-mio's `Runner`, a `TcpClient` with its
+//! `ClientDoer`, and a driver doer that sends the same lines, frames and
+//! quit line and checks every byte that comes back.
 //!
 //! The test builds the firmware itself (`cargo build --release --bin ..`
 //! in `firmware-examples/qemu-lm3s6965`, its own target dir), so it works
@@ -29,11 +32,15 @@
 // Tests may panic on a broken expectation: that is how they fail.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
+use std::cell::RefCell;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
+
+use hio::{Cx, Doer, Doist, Error, Recur, Tock};
+use hio_mio::{ClientConfig, ClientDoer, Ending, Mode, Runner, Stopper, TcpClient};
 
 const READY: &[u8] = b"hio uart_echo ready\r\n";
 const BYE: &[u8] = b"hio uart_echo bye\r\n";
@@ -266,4 +273,137 @@ fn echo_session(bin: &str, streamed: bool) {
         .wait(Duration::from_secs(30))
         .expect("the firmware did not exit after the quit line");
     assert!(status.success(), "the firmware exited with {status}");
+}
+
+/// The same session, driven from this host by hio doers instead of plain
+/// sockets: hio-mio's `Runner` paces a `Doist` whose `TcpClient` (through
+/// its `ClientDoer`) is connected to QEMU's serial socket, and a `Driver`
+/// doer sends the 1000 lines (streamed), then each random frame once the
+/// one before came back, then the quit line, checking every byte that
+/// arrives against what the firmware must send.
+#[test]
+fn uart_echo_in_qemu_driven_by_hio_doers() {
+    if !have_qemu() {
+        missing("qemu-system-arm is not installed");
+        return;
+    }
+    let elf = match build_firmware("uart_echo") {
+        Ok(elf) => elf,
+        Err(why) => {
+            missing(&why);
+            return;
+        }
+    };
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .unwrap()
+        .port();
+    let mut qemu = Qemu::start(&elf, port);
+
+    // the script: what goes out, where the driver must wait for the echo,
+    // and everything that must come back, in order
+    let mut outgoing = Vec::new();
+    let mut gates = vec![(0, READY.len())]; // nothing before the banner
+    for i in 0..1000 {
+        outgoing
+            .extend_from_slice(format!("line {i:04}: the quick brown fox jumps\r\n").as_bytes());
+    }
+    let mut rng = Rng(0x51AB_1E5E_ED00_0001);
+    for _ in 0..300 {
+        // each frame once everything before it has come back
+        gates.push((outgoing.len(), READY.len() + outgoing.len()));
+        let len = 1 + (rng.next() % 300) as usize;
+        let frame: Vec<u8> = (0..len).map(|_| rng.next() as u8).collect();
+        assert!(!frame.windows(QUIT.len()).any(|w| w == QUIT));
+        outgoing.extend_from_slice(&frame);
+    }
+    gates.push((outgoing.len(), READY.len() + outgoing.len()));
+    outgoing.extend_from_slice(QUIT);
+    let mut expected = READY.to_vec();
+    expected.extend_from_slice(&outgoing);
+    expected.extend_from_slice(BYE);
+
+    let mut runner = Runner::new().unwrap().with_mode(Mode::Ready);
+    let addr = ([127, 0, 0, 1], port).into();
+    let config = ClientConfig {
+        // QEMU listens a moment after it starts: retry until it does
+        reconnect: Some(Tock::from_millis(50)),
+        ..ClientConfig::default()
+    };
+    let client: RefCell<TcpClient> = RefCell::new(TcpClient::new(&runner.io(), addr, config));
+    let mut service = ClientDoer::new("uart-link", &client);
+    let mut driver = Driver {
+        client: &client,
+        stop: runner.stopper(),
+        outgoing: &outgoing,
+        gates: &gates,
+        expected: &expected,
+        sent: 0,
+        got: 0,
+        wrong: None,
+    };
+    let mut doist: Doist<'_, 2> = Doist::new(Tock::from_millis(5));
+    doist.add(&mut service).unwrap();
+    doist.add(&mut driver).unwrap();
+    let ending = runner.run(&mut doist, Some(Tock::from_secs(120))).unwrap();
+    drop(doist);
+    assert_eq!(driver.wrong, None, "a byte came back changed");
+    assert_eq!(ending, Ending::Stopped, "the session did not finish");
+    assert_eq!(driver.got, expected.len());
+    assert_eq!(
+        client.borrow().connects(),
+        1,
+        "one connection, never dropped"
+    );
+    let status = qemu
+        .wait(Duration::from_secs(30))
+        .expect("the firmware did not exit after the quit line");
+    assert!(status.success(), "the firmware exited with {status}");
+}
+
+/// Sends `outgoing` through the client as far as its gates allow (a gate
+/// `(offset, needed)`: bytes from `offset` on go out only once `needed`
+/// bytes came back) and checks what arrives against `expected`.
+struct Driver<'a> {
+    client: &'a RefCell<TcpClient>,
+    stop: Stopper,
+    outgoing: &'a [u8],
+    gates: &'a [(usize, usize)],
+    expected: &'a [u8],
+    sent: usize,
+    got: usize,
+    /// The first byte that differed: (its index, what came).
+    wrong: Option<(usize, u8)>,
+}
+
+impl Doer for Driver<'_> {
+    fn name(&self) -> &'static str {
+        "driver"
+    }
+    fn recur(&mut self, _cx: &mut Cx<'_>) -> Result<Recur, Error> {
+        let mut c = self.client.borrow_mut();
+        // what came back
+        while let Some(b) = c.rx_mut().pull() {
+            if self.wrong.is_none() && self.expected.get(self.got) != Some(&b) {
+                self.wrong = Some((self.got, b));
+            }
+            self.got += 1;
+        }
+        if self.wrong.is_some() || self.got >= self.expected.len() {
+            self.stop.stop();
+            return Ok(Recur::NEXT);
+        }
+        // what may go out now
+        if c.connected() {
+            let end = self
+                .gates
+                .iter()
+                .find(|&&(offset, needed)| offset >= self.sent && needed > self.got)
+                .map_or(self.outgoing.len(), |&(offset, _)| offset);
+            if self.sent < end {
+                self.sent += c.send(&self.outgoing[self.sent..end]);
+            }
+        }
+        Ok(Recur::NEXT)
+    }
 }
