@@ -31,7 +31,7 @@ use std::pin::Pin;
 
 use hio::{
     Co, CoDoer, Cx, DoDoer, Doer, Doify, Doist, Done, Due, Error, Event, Hooks, Pacer, Phase,
-    Recur, Target, Tock, Tracer, Tyme,
+    Recur, Shape, Target, Tock, Tracer, Tyme,
 };
 
 use crate::scenario::{BadScenario, DoerRef, Kind, OpKind, Scenario, Spec, When};
@@ -114,6 +114,8 @@ struct Harness {
     errors: RefCell<Vec<String>>,
     states: BTreeMap<String, &'static State>,
     unsupported: RefCell<Option<String>>,
+    /// Build the tree from `Fixed` schedulers (no run-time extend/remove).
+    fixed: bool,
 }
 
 fn leak<T>(t: T) -> &'static mut T {
@@ -525,15 +527,27 @@ fn build_genfunc(h: &'static Harness, st: &'static State) -> &'static mut dyn Do
 }
 
 fn build_dodoer(h: &'static Harness, st: &'static State) -> &'static mut dyn Doer {
-    let d: &'static mut DoDoer<'static, CAP, Scripted> = leak(DoDoer::with_hooks(
-        st.name,
-        st.tock.get(),
-        Scripted {
+    let hooks = Scripted {
+        h,
+        st,
+        dodoer: true,
+    };
+    if h.fixed {
+        fill_dodoer(h, st, leak(DoDoer::fixed(st.name, st.tock.get(), hooks)))
+    } else {
+        fill_dodoer(
             h,
             st,
-            dodoer: true,
-        },
-    ));
+            leak(DoDoer::with_hooks(st.name, st.tock.get(), hooks)),
+        )
+    }
+}
+
+fn fill_dodoer<S: Shape>(
+    h: &'static Harness,
+    st: &'static State,
+    d: &'static mut DoDoer<'static, CAP, Scripted, S>,
+) -> &'static mut dyn Doer {
     d.set_always(st.spec.always);
     // its children are the doers in its list now: the spec's at first, and
     // for a DoDoer extended again by name, what its list held when it left
@@ -588,6 +602,32 @@ impl Pacer for Capped {
 /// The scenario needs something this runner does not support (its message
 /// says what).
 pub fn run(sc: &Scenario) -> Result<Outcome, BadScenario> {
+    run_shaped(sc, false)
+}
+
+/// [`run`] with every scheduler of the tree a [`Fixed`](hio::Fixed) one (as firmware
+/// builds them): for scenarios whose doers never extend or remove, whose
+/// outcome must then be the same as [`run`]'s.
+///
+/// # Errors
+///
+/// As [`run`]; and a scenario with an extend or remove op.
+pub fn run_fixed(sc: &Scenario) -> Result<Outcome, BadScenario> {
+    let grows = sc.all_specs().iter().any(|s| {
+        s.ops
+            .iter()
+            .any(|op| matches!(op.kind, OpKind::Extend(_) | OpKind::Remove(_)))
+    });
+    if grows {
+        return Err(BadScenario(format!(
+            "{}: a Fixed tree cannot extend or remove",
+            sc.name
+        )));
+    }
+    run_shaped(sc, true)
+}
+
+fn run_shaped(sc: &Scenario, fixed: bool) -> Result<Outcome, BadScenario> {
     let specs = sc.all_specs();
     let states = specs
         .iter()
@@ -620,8 +660,21 @@ pub fn run(sc: &Scenario) -> Result<Outcome, BadScenario> {
         errors: RefCell::default(),
         states,
         unsupported: RefCell::default(),
+        fixed,
     });
-    let mut doist: Box<Doist<'static, CAP>> = Box::new(Doist::new(sc.tock));
+    if fixed {
+        drive(sc, h, &specs, Box::new(Doist::fixed(sc.tock)))
+    } else {
+        drive(sc, h, &specs, Box::new(Doist::new(sc.tock)))
+    }
+}
+
+fn drive<S: Shape>(
+    sc: &Scenario,
+    h: &'static Harness,
+    specs: &[&Spec],
+    mut doist: Box<Doist<'static, CAP, S>>,
+) -> Result<Outcome, BadScenario> {
     doist.set_tyme(sc.tyme);
     doist.set_tracer(h);
     for s in &sc.doers {

@@ -72,3 +72,38 @@ fn the_tracer_sees_what_the_doers_record() {
         );
     }
 }
+
+/// Every public scenario whose doers never extend or remove, run again on
+/// `Fixed` schedulers (as the firmware builds its trees): the same trace,
+/// tracer record and final state as on the default dynamic ones, and so
+/// the same as Python hio's.
+#[test]
+fn fixed_trees_give_the_same_outcomes() {
+    let Some(names) = scenario_names() else {
+        return;
+    };
+    let dir = hio_tests::shared_dir()
+        .join("conformance")
+        .join("scenarios");
+    let mut compared = 0;
+    for n in &names {
+        let text = fs::read_to_string(dir.join(format!("{n}.json"))).unwrap();
+        let sc = hio_tests::scenario::Scenario::parse(&text).unwrap();
+        let Ok(fixed) = hio_tests::run_fixed(&sc) else {
+            continue; // it extends or removes: not for a Fixed tree
+        };
+        let dynamic = hio_tests::check(n).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(fixed.trace, dynamic.trace, "{n}: trace");
+        assert_eq!(fixed.core_trace, dynamic.core_trace, "{n}: tracer");
+        assert_eq!(fixed.fin, dynamic.fin, "{n}: final state");
+        compared += 1;
+    }
+    println!(
+        "{compared} of {} scenarios compared on Fixed trees",
+        names.len()
+    );
+    assert!(
+        compared >= 20,
+        "only {compared} scenarios without extend/remove"
+    );
+}
