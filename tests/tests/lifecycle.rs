@@ -337,36 +337,37 @@ fn limit_closes_in_reverse_order() {
     );
 }
 
+/// A DoDoer `D` with children `x`, `y` beside a root doer `z`, closed by the
+/// limit after one pass.
+const NESTED_CLOSE: &str = "0 D enter 0
+     0 x enter 0
+     0 y enter 0
+     0 z enter 0
+     0 D recur 1
+     0 x recur 1
+     0 y recur 1
+     0 z recur 1
+     1 z cease 1
+     1 z exit 1
+     1 D cease 1
+     1 y cease 1
+     1 y exit 1
+     1 x cease 1
+     1 x exit 1
+     1 D exit 1";
+
 #[test]
 fn nested_close_is_parent_cease_children_right_to_left_parent_exit() {
-    for_each_kind(
-        "0 D enter 0
-         0 x enter 0
-         0 y enter 0
-         0 z enter 0
-         0 D recur 1
-         0 x recur 1
-         0 y recur 1
-         0 z recur 1
-         1 z cease 1
-         1 z exit 1
-         1 D cease 1
-         1 y cease 1
-         1 y exit 1
-         1 x cease 1
-         1 x exit 1
-         1 D exit 1",
-        |k, log| {
-            let g = group("D", 0, log);
-            g.add(leaf(k, script("x", 0), log)).unwrap();
-            g.add(leaf(k, script("y", 0), log)).unwrap();
-            let mut d: Doist<'static, 4> = Doist::new(Tock::from_secs(1));
-            d.add(g).unwrap();
-            d.add(leaf(k, script("z", 0), log)).unwrap();
-            let r = d.run(Some(Tock::from_secs(1)));
-            (r, d.tyme())
-        },
-    );
+    for_each_kind(NESTED_CLOSE, |k, log| {
+        let g = group("D", 0, log);
+        g.add(leaf(k, script("x", 0), log)).unwrap();
+        g.add(leaf(k, script("y", 0), log)).unwrap();
+        let mut d: Doist<'static, 4> = Doist::new(Tock::from_secs(1));
+        d.add(g).unwrap();
+        d.add(leaf(k, script("z", 0), log)).unwrap();
+        let r = d.run(Some(Tock::from_secs(1)));
+        (r, d.tyme())
+    });
 }
 
 /// Entering again while doers of the first enter are still queued is
@@ -415,46 +416,28 @@ fn entering_again_before_exit_is_refused_and_loses_nothing() {
 /// event for event), and refuses to grow or shrink with `Error::Misuse`.
 #[test]
 fn a_fixed_tree_runs_the_same_and_refuses_extend_and_remove() {
-    for_each_kind(
-        "0 D enter 0
-         0 x enter 0
-         0 y enter 0
-         0 z enter 0
-         0 D recur 1
-         0 x recur 1
-         0 y recur 1
-         0 z recur 1
-         1 z cease 1
-         1 z exit 1
-         1 D cease 1
-         1 y cease 1
-         1 y exit 1
-         1 x cease 1
-         1 x exit 1
-         1 D exit 1",
-        |k, log| {
-            let l: &'static Leaf = leak(Leaf {
-                s: script("D", 0),
-                log,
-                count: Cell::new(0),
-            });
-            let g: &'static mut DoDoer<'static, 8, GroupHooks, Fixed> =
-                leak(DoDoer::fixed("D", Tock::ZERO, GroupHooks(l)));
-            g.add(leaf(k, script("x", 0), log)).unwrap();
-            g.add(leaf(k, script("y", 0), log)).unwrap();
-            let mut d: Doist<'static, 4, Fixed> = Doist::fixed(Tock::from_secs(1));
-            d.add(g).unwrap();
-            d.add(leaf(k, script("z", 0), log)).unwrap();
-            d.enter().unwrap();
-            d.recur().unwrap();
-            let extra = leaf(k, script("w", 0), log);
-            assert_eq!(d.extend([extra]), Err(Error::Misuse));
-            assert_eq!(d.remove(&["z"]), Err(Error::Misuse));
-            assert_eq!(d.names().collect::<Vec<_>>(), ["D", "z"]);
-            d.exit();
-            (Ok(false), d.tyme())
-        },
-    );
+    for_each_kind(NESTED_CLOSE, |k, log| {
+        let l: &'static Leaf = leak(Leaf {
+            s: script("D", 0),
+            log,
+            count: Cell::new(0),
+        });
+        let g: &'static mut DoDoer<'static, 8, GroupHooks, Fixed> =
+            leak(DoDoer::fixed("D", Tock::ZERO, GroupHooks(l)));
+        g.add(leaf(k, script("x", 0), log)).unwrap();
+        g.add(leaf(k, script("y", 0), log)).unwrap();
+        let mut d: Doist<'static, 4, Fixed> = Doist::fixed(Tock::from_secs(1));
+        d.add(g).unwrap();
+        d.add(leaf(k, script("z", 0), log)).unwrap();
+        d.enter().unwrap();
+        d.recur().unwrap();
+        let extra = leaf(k, script("w", 0), log);
+        assert_eq!(d.extend([extra]), Err(Error::Misuse));
+        assert_eq!(d.remove(&["z"]), Err(Error::Misuse));
+        assert_eq!(d.names().collect::<Vec<_>>(), ["D", "z"]);
+        d.exit();
+        (Ok(false), d.tyme())
+    });
     // from inside a step: the same refusal, through Cx
     let tried = leak(Cell::new(None));
     let mut grower = Doify::new("grower", |cx: &mut Cx<'_>, phase| {
