@@ -113,10 +113,35 @@ impl Shape for Fixed {
     const DYNAMIC: bool = false;
 }
 
-/// One level of the chain of schedulers above a running doer.
-pub(crate) trait Scope {
+/// One level of the chain of schedulers above a running doer: what a
+/// [`Cx`] holds after its tyme and tracer. Only the crate implements it (it
+/// is public so that it can be [`Cx`]'s default parameter, and unnameable
+/// outside the crate, so it is sealed): a running scheduler's frame, and
+/// [`Detached`].
+pub trait Scope {
+    /// The scheduler at this level, if any.
     fn here(&mut self) -> Option<&mut dyn Container>;
+    /// The level above, if any.
     fn up(&mut self) -> Option<&mut dyn Scope>;
+    /// This level as a trait object.
+    fn as_dyn(&mut self) -> &mut dyn Scope;
+}
+
+/// The scope of a context with no scheduler around it (see
+/// [`Cx::detached`]): every tree operation is [`Error::NoTarget`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Detached;
+
+impl Scope for Detached {
+    fn here(&mut self) -> Option<&mut dyn Container> {
+        None
+    }
+    fn up(&mut self) -> Option<&mut dyn Scope> {
+        None
+    }
+    fn as_dyn(&mut self) -> &mut dyn Scope {
+        self
+    }
 }
 
 /// What a doer hook receives: the tyme, and a handle on the running tree.
@@ -133,13 +158,17 @@ pub(crate) trait Scope {
 ///   the caller's own chain sees only that target (not its ancestors) during
 ///   that enter.
 ///
-/// A `Cx` is five words: the tyme, the tracer and one pointer to the
-/// running scheduler's frame (itself and the chain above it), which the
-/// scheduler builds once per pass, not once per step.
-pub struct Cx<'c> {
+/// Hooks take `&mut Cx<'_>`; the second type parameter is an
+/// implementation detail, always the default there. A scheduler builds one
+/// `Cx` per pass, holding its frame (itself and the chain above it) by
+/// value, and lends it to each step as it is: a step costs the scheduler a
+/// pointer, not a context. A hook cannot replace or move the `Cx` it is
+/// lent (it is unsized behind the reference), so the next step gets the
+/// same one.
+pub struct Cx<'c, F: ?Sized + Scope + 'c = dyn Scope + 'c> {
     pub(crate) tyme: Tyme,
     pub(crate) tracer: Option<&'c dyn Tracer>,
-    pub(crate) scope: Option<&'c mut dyn Scope>,
+    pub(crate) scope: F,
 }
 
 fn level_has(scope: &mut dyn Scope, name: &str) -> bool {
@@ -173,30 +202,46 @@ fn locate<'s>(scope: &'s mut dyn Scope, target: Target<'_>) -> Option<&'s mut dy
     }
 }
 
-impl<'c> Cx<'c> {
+impl Cx<'static, Detached> {
     /// A context with no scheduler around it: for calling hooks by hand
-    /// (tests, a doer driven without a scheduler).
+    /// (tests, a doer driven without a scheduler). Pass `&mut` it where a
+    /// hook wants `&mut Cx<'_>`.
+    ///
+    /// ```
+    /// use hio::{Cx, Doer, Recur, Tyme};
+    ///
+    /// let mut ticks = 0;
+    /// let mut doer = hio::Doify::new("count", |_cx: &mut Cx<'_>, _| {
+    ///     ticks += 1;
+    ///     Ok(Recur::NEXT)
+    /// });
+    /// let mut cx = Cx::detached(Tyme::ZERO);
+    /// assert_eq!(doer.recur(&mut cx), Ok(Recur::NEXT));
+    /// assert_eq!(cx.tyme(), Tyme::ZERO);
+    /// drop(doer);
+    /// assert_eq!(ticks, 1);
+    /// ```
     pub fn detached(tyme: Tyme) -> Self {
         Cx {
             tyme,
             tracer: None,
-            scope: None,
+            scope: Detached,
         }
     }
+}
 
+impl<'c, F: Scope + 'c> Cx<'c, F> {
     #[inline(always)]
-    pub(crate) fn new(
-        tyme: Tyme,
-        tracer: Option<&'c dyn Tracer>,
-        scope: Option<&'c mut dyn Scope>,
-    ) -> Self {
+    pub(crate) fn new(tyme: Tyme, tracer: Option<&'c dyn Tracer>, scope: F) -> Self {
         Cx {
             tyme,
             tracer,
             scope,
         }
     }
+}
 
+impl<'c, F: ?Sized + Scope + 'c> Cx<'c, F> {
     /// The root tyme now (the same for every doer in a pass).
     pub fn tyme(&self) -> Tyme {
         self.tyme
@@ -209,7 +254,7 @@ impl<'c> Cx<'c> {
 
     /// The scheduler addressed by `target`, if reachable.
     pub fn container(&mut self, target: Target<'_>) -> Option<&mut dyn Container> {
-        locate(self.scope.as_deref_mut()?, target)
+        locate(self.scope.as_dyn(), target)
     }
 
     /// hio's `extend`: enters `doers` into the target scheduler now, at the

@@ -3,7 +3,7 @@
 use crate::cx::{Container, Cx, Dynamic, Fixed, Shape};
 use crate::doer::{Doer, Done, Recur};
 use crate::error::Error;
-use crate::sched::{Frame, Sched, reborrow};
+use crate::sched::{Frame, Sched};
 use crate::tyme::Tock;
 
 /// What a [`DoDoer`] does besides running its children: its own life-cycle
@@ -166,10 +166,10 @@ macro_rules! inside {
         Cx::new(
             $cx.tyme,
             $cx.tracer,
-            Some(&mut Frame {
+            Frame {
                 sched: &mut $sched,
-                up: reborrow(&mut $cx.scope),
-            }),
+                up: Some(&mut *$cx),
+            },
         )
     };
 }
@@ -183,15 +183,14 @@ impl<'a, const N: usize, H: Hooks, S: Shape> Doer for DoDoer<'a, N, H, S> {
         self.last = false;
         let (tyme, tracer) = (cx.tyme, cx.tracer);
         self.hooks.enter(&mut inside!(self.sched, cx))?;
-        self.sched
-            .enter_all(tyme, tracer, reborrow(&mut cx.scope))?;
+        self.sched.enter_all(tyme, tracer, Some(&mut *cx))?;
         Ok(Recur::Again(self.sched.tock))
     }
 
     fn recur(&mut self, cx: &mut Cx<'_>) -> Result<Recur, Error> {
         let (tyme, tracer) = (cx.tyme, cx.tracer);
         self.hooks.recur(&mut inside!(self.sched, cx))?;
-        self.last = self.sched.pass(tyme, tracer, reborrow(&mut cx.scope))?;
+        self.last = self.sched.pass(tyme, tracer, Some(&mut *cx))?;
         if self.last && !self.always {
             Ok(Recur::Done(true))
         } else {
@@ -213,7 +212,7 @@ impl<'a, const N: usize, H: Hooks, S: Shape> Doer for DoDoer<'a, N, H, S> {
 
     fn exit(&mut self, cx: &mut Cx<'_>) {
         let (tyme, tracer) = (cx.tyme, cx.tracer);
-        self.sched.exit_all(tyme, tracer, reborrow(&mut cx.scope));
+        self.sched.exit_all(tyme, tracer, Some(&mut *cx));
         self.hooks.exit(&mut inside!(self.sched, cx));
     }
 

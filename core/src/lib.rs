@@ -196,7 +196,7 @@ pub mod wait;
 
 pub use buf::{Deck, PriorityQueue, Ring, Stack, TaskDeck};
 pub use codoer::{CO_BATCH, Call, Co, CoDoer, Yield};
-pub use cx::{Container, Cx, Dynamic, Fixed, Shape, Target};
+pub use cx::{Container, Cx, Detached, Dynamic, Fixed, Shape, Target};
 pub use dodoer::{DoDoer, Hooks};
 pub use doer::{Doer, Doify, Done, Phase, Recur};
 pub use doist::{Clock, Doist, Due, Pacer, RealTime, Simulated, Wait};

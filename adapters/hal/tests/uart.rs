@@ -44,7 +44,7 @@ impl Rng {
     }
 }
 
-fn cx() -> Cx<'static> {
+fn cx() -> Cx<'static, hio::Detached> {
     Cx::detached(Tyme::ZERO)
 }
 
