@@ -486,12 +486,13 @@ impl<'a, const N: usize, S: Shape> Sched<'a, N, S> {
         mut up: Option<&mut Cx<'_>>,
     ) -> Result<bool, Error> {
         self.split = None;
-        // `running` says "the deed at `self.cursor` is in its step". Only the
+        // `running` says "a deed of this scheduler is in its step". Only the
         // steps run code that can reach this scheduler (a tracer sees no
-        // scheduler), so it is raised once for the whole pass, and
-        // `self.cursor` is written just before each step and read back after
-        // it (the step may move it: an extend or remove on this scheduler,
-        // section 3.6). Between steps the cursor lives in a local.
+        // scheduler), so it is raised once for the whole pass. The cursor
+        // lives in a local: an operation on this scheduler during a step
+        // finds the running deed itself (`find_running`) and, when it moves
+        // it (an extend or remove here, section 3.6), says so in `moved`;
+        // only then is `self.cursor` read back.
         self.running = true;
         self.moved = false;
         // One context for the whole pass, holding the frame: every step is
@@ -527,7 +528,6 @@ impl<'a, const N: usize, S: Shape> Sched<'a, N, S> {
             #[cfg(not(target_pointer_width = "64"))]
             let idx = Some(deed.slot as usize);
             emit(tracer, tyme, doer, Phase::Recur, count);
-            cx.scope.sched.cursor = cursor;
             let r = doer.recur(&mut cx);
             let frame = &mut cx.scope;
             let sched = &mut *frame.sched;
@@ -552,6 +552,7 @@ impl<'a, const N: usize, S: Shape> Sched<'a, N, S> {
                     cursor += 1;
                 }
                 ended => {
+                    sched.cursor = cursor;
                     let up = reborrow(&mut frame.up);
                     sched.end_running(idx, doer, ended, count, tyme, tracer, up)?;
                     cursor = sched.cursor;
@@ -608,6 +609,18 @@ impl<'a, const N: usize, S: Shape> Sched<'a, N, S> {
             return Err(e);
         }
         Ok(())
+    }
+
+    /// Mid-pass, points `cursor` at the running deed: the one deed whose
+    /// doer is lent out. A pass does not write the cursor before each step
+    /// (a store per doer run); the operations that need it, which are rare,
+    /// look it up here instead.
+    fn find_running(&mut self) {
+        if self.running
+            && let Some(at) = self.deeds.iter().position(|d| d.doer.is_none())
+        {
+            self.cursor = at;
+        }
     }
 
     /// The cursor after a tree operation moved the running deed (rare: kept
@@ -683,6 +696,7 @@ impl<'a, const N: usize, S: Shape> Sched<'a, N, S> {
         tracer: Option<&dyn Tracer>,
         doers: &mut dyn ExactSizeIterator<Item = &'a mut dyn Doer>,
     ) -> Result<(), Error> {
+        self.find_running();
         let k = doers.len();
         if k > self.free_slots() || k > N - self.list.len() || k > N - self.deeds.len() {
             return Err(Error::Capacity);
@@ -745,6 +759,7 @@ impl<'a, const N: usize, S: Shape> Sched<'a, N, S> {
         tracer: Option<&dyn Tracer>,
         names: &[&str],
     ) -> Result<usize, Error> {
+        self.find_running();
         // 1. which listed doers (by slot), unlisting them
         let mut gone: Vec<u16, N> = Vec::new();
         let mut i = 0;
