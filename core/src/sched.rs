@@ -44,6 +44,7 @@ impl Deed<'_> {
 /// that one has a `Drop`, which would make the borrow checker keep every
 /// doer borrowed until the scheduler itself is dropped; a plain array of
 /// references needs no drop, so a tree can be read again once its run ends.
+#[repr(C)]
 pub(crate) struct Deeds<'a, const N: usize> {
     items: [Deed<'a>; N],
     len: usize,
@@ -171,22 +172,26 @@ enum End {
     Abort(Error),
 }
 
+/// `repr(C)` for the order of its fields, not for any foreign code: what a
+/// pass reads for every deed (the deeds, the tock, `moved`) comes first, so
+/// a deed's address is the scheduler's plus its index, with no offset to add.
+#[repr(C)]
 pub(crate) struct Sched<'a, const N: usize, S: Shape> {
-    pub(crate) name: &'a str,
-    pub(crate) tock: Tock,
-    slots: [Slot<'a>; N],
-    list: Vec<u16, N>,
     pub(crate) deeds: Deeds<'a, N>,
-    /// During a pass: index of the deed being looked at.
-    cursor: usize,
-    /// The deed at `cursor` is in the middle of its step.
-    running: bool,
+    pub(crate) tock: Tock,
     /// A tree operation during the running step moved `cursor`.
     moved: bool,
+    /// The deed at `cursor` is in the middle of its step.
+    running: bool,
+    live: bool,
+    /// During a pass: index of the deed being looked at.
+    cursor: usize,
     /// A pass stopped by an error at this index: the deeds before it were
     /// visited, the ones from it on were not.
     split: Option<usize>,
-    live: bool,
+    pub(crate) name: &'a str,
+    slots: [Slot<'a>; N],
+    list: Vec<u16, N>,
     shape: PhantomData<S>,
 }
 
