@@ -97,7 +97,6 @@ impl<'a, const N: usize> Deeds<'a, N> {
             None => Err(deed),
         }
     }
-    #[inline(always)]
     fn pop(&mut self) -> Option<Deed<'a>> {
         let last = self.len.checked_sub(1)?;
         let d = self.items.get_mut(last)?;
