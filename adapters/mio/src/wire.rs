@@ -610,6 +610,10 @@ pub trait Tapped: Service + sealed::Sealed {
     /// Fresh notes, numbering channels from `chan`.
     #[doc(hidden)]
     fn notes(chan: u32) -> Self::Notes;
+    /// The tap is attached: the device must move every byte it sends
+    /// through `tx` from now on (a server turns off loopback).
+    #[doc(hidden)]
+    fn tapped(&mut self) {}
     /// Before a service: what is in `tx`, the counters.
     #[doc(hidden)]
     fn before(&self, notes: &mut Self::Notes);
@@ -647,6 +651,9 @@ impl<'a, D: Tapped> Tap<'a, D> {
     /// The service doer named `name` for `device`, logging into `log` as
     /// channel `chan` (a server's remotes: from `chan` on).
     pub fn new(name: &'static str, device: &'a RefCell<D>, log: WireLog, chan: u32) -> Self {
+        if let Ok(mut d) = device.try_borrow_mut() {
+            d.tapped();
+        }
         Tap {
             inner: ServiceDoer::new(name, device),
             log,
@@ -667,6 +674,11 @@ impl<D: Tapped> Doer for Tap<'_, D> {
         self.inner.name()
     }
     fn enter(&mut self, cx: &mut Cx<'_>) -> Result<Recur, Error> {
+        self.inner
+            .device()
+            .try_borrow_mut()
+            .map_err(|_| Error::Misuse)?
+            .tapped();
         self.inner.enter(cx)
     }
     fn recur(&mut self, cx: &mut Cx<'_>) -> Result<Recur, Error> {
@@ -784,6 +796,9 @@ impl<const RX: usize, const TX: usize> Tapped for TcpServer<RX, TX> {
             before: Vec::new(),
             fresh: Vec::new(),
         }
+    }
+    fn tapped(&mut self) {
+        self.tap();
     }
     fn before(&self, n: &mut Self::Notes) {
         n.before.clear();
