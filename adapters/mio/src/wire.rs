@@ -781,6 +781,11 @@ impl<const RX: usize, const TX: usize> Tapped for TcpClient<RX, TX> {
 ///   also for a remote the service removed (the server keeps those of its
 ///   last service for the tap). Its log replays with
 ///   [`TcpServer::replay`].
+/// * **Loopback**: a tapped server's remotes never loop back
+///   ([`Remote::loop_back`](crate::Remote::loop_back) returns false, and
+///   attaching the tap turns it off), so every byte sent leaves through
+///   `tx`, where the tap sees it; an [`EchoServerDoer`](crate::EchoServerDoer)
+///   then copies.
 /// * **Limit**: bytes received in the service in which the application's
 ///   [`Remote::close`](crate::Remote::close) removes the remote are
 ///   dropped with it, and not logged.

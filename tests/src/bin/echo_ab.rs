@@ -1,19 +1,21 @@
 //! The TCP echo benchmark: our echo server (hio-mio) against a tokio
-//! current_thread echo server, in turn (A B A B ...), under the same load.
+//! current_thread echo server, taking turns (A B B A A B ...) under the
+//! same load.
 //!
 //! `cargo run --release -p hio-tests --bin echo-ab -- [--quick] [--rounds N] [--secs S] [--slice MS] [--lg-threads N] [--point P] [--only SERVER]`
 //!
 //! ```text
-//!  server thread (one of, in turn)             load generator (same for both)
+//!  two server threads, both up in a round       load generator (same for both)
 //!  ┌───────────────────────────────────┐       ┌─────────────────────────────┐
 //!  │ A: hio-mio Runner, Mode::Ready     │ TCP   │ tokio multi-thread runtime  │
 //!  │    Doist (tock 1/32 s)             │ ◀───▶ │ (--lg-threads workers, 1):  │
 //!  │    ├─ ServerDoer  (32 KiB rings)   │ lo    │ one task per connection:    │
-//!  │    ├─ EchoServerDoer               │       │ 64 B ping-pong, or a 64 KiB │
-//!  │    └─ halt (stop flag, 50 ms)      │       │ writer + checking reader    │
-//!  │ B: tokio current_thread runtime,   │       └─────────────────────────────┘
-//!  │    a task per connection:          │
-//!  │    read 32 KiB / write_all         │
+//!  │    ├─ EchoServerDoer (loopback)    │       │ 64 B ping-pong, or a 64 KiB │
+//!  │    └─ halt (stop flag, 50 ms)      │       │ writer + checking reader;   │
+//!  ├───────────────────────────────────┤       │ the connections of the      │
+//!  │ B: tokio current_thread runtime,   │ ◀───▶ │ server whose turn it is not │
+//!  │    a task per connection:          │       │ wait (a tokio Notify)       │
+//!  │    read 32 KiB / write_all         │       └─────────────────────────────┘
 //!  └───────────────────────────────────┘
 //! ```
 //!
@@ -21,26 +23,33 @@
 //! (round trips per second, every echo compared with what was sent), and
 //! one connection streaming 64 KiB writes while reading the echo back
 //! (MB/s each way; every byte checked against the pattern, and the totals
-//! sent and received must match after the writer half-closes). Each point
-//! runs `--rounds` rounds (7; 2 with `--quick`) of one run of each server,
-//! A B in even rounds and B A in odd ones, each run on a fresh server:
-//! connect, warm up, measure a window of `--secs` seconds (1; 0.3 with
-//! `--quick`), stop.
+//! sent and received must match after the writer half-closes).
+//!
+//! **Rounds and turns.** Each point runs `--rounds` rounds (7; 2 with
+//! `--quick`). A round starts both servers afresh, each in its own thread,
+//! and connects the load generator to both; then the servers take turns
+//! of `--slice` ms (100): only the connections of the server whose turn it
+//! is send, the others wait between round trips (or between 64 KiB
+//! writes). The first fifth of a turn is not measured (the other server's
+//! last round trips, or its bulk bytes still in flight, finish meanwhile).
+//! The order is A B, B A, A B, ... (the round number flips the first), and
+//! each server gets `--secs` (1; 0.3 with `--quick`) of measured turns per
+//! round, after one unmeasured warm-up turn each (0.2 s).
 //!
 //! **The statistic.** The ratio of a point is the median over the rounds
-//! of hio's rate divided by tokio's rate *in the same round*. On a shared
-//! 2-core machine the rate of a run swings by up to 3x with what else runs
-//! (measured here: one connection's ping-pong from 15,000 to 56,000 round
-//! trips per second, for either server); the two runs of a round are
-//! seconds apart and see about the same load, so their ratio cancels most
-//! of it, and the alternating order cancels a drift within a round. (Until
-//! 2026-12-04 the ratio was the median rate of one server over the median
-//! rate of the other, which paired nothing: the same code measured 0.78
-//! and 1.30 in two runs.) The per-round ratios are printed too, to judge
-//! the spread.
+//! of hio's rate divided by tokio's rate *in the same round*. On this
+//! shared 2-core machine the rate swings by up to 3x from one second to
+//! the next with what else runs (measured: one connection's ping-pong from
+//! 15,000 to 56,000 round trips per second, for either server). Turns of
+//! 100 ms, taken in alternating order, put both servers under about the
+//! same load, so the ratio cancels most of that. (Until 2026-12-04 each
+//! server ran alone for whole 1 s windows, A B A B, and the ratio was the
+//! median rate of one over the median rate of the other, which paired
+//! nothing: the same code measured 0.78 and 1.30 in two runs.) The
+//! per-round ratios are printed under each row, to judge the spread.
 //!
 //! The table shows, per point, the median rates, the ratio hio/tokio, the
-//! server thread's CPU time per unit of work (ns per round trip, µs per MB;
+//! server thread's CPU time per unit of work during its turns (ns per round trip, µs per MB;
 //! from `/proc/self/task/*/stat`, 10 ms ticks) with its ratio tokio/hio,
 //! and the cores the load generator's workers used: near its worker count,
 //! the load generator may be the bottleneck, and the CPU-per-work ratio is
