@@ -13,7 +13,7 @@ use mio::Interest;
 use mio::net::{TcpListener, TcpStream};
 
 use super::stream::{Flow, Link};
-use crate::io::{Io, Ready, Registered, to_error};
+use crate::io::{Io, Ready, Registered, WatchList, to_error};
 use crate::service::{Service, ServiceDoer};
 use crate::wire::{Dir, Record, Script, WireLogError};
 
@@ -288,6 +288,31 @@ impl<const RX: usize, const TX: usize> Remote<RX, TX> {
         }
     }
 
+    /// True when a service now would do nothing, and only a readiness
+    /// event or the application can change that: a plain socket with
+    /// nothing it could read (no readable readiness recorded, or the
+    /// stream ended), nothing it could send (nothing waiting, or no
+    /// writable readiness recorded: the OS reports when there is room),
+    /// no half-close or close pending. TLS and replayed remotes are never
+    /// quiet (their sessions and scripts move by themselves).
+    fn quiet(&self) -> bool {
+        let Conn::Live(link) = &self.conn else {
+            return false;
+        };
+        if !link.is_plain() || self.close_requested {
+            return false;
+        }
+        let flow = &self.flow;
+        if flow.dead {
+            return self.rings.tx.is_empty();
+        }
+        let ready = link.sock.ready();
+        let waiting = !self.rings.tx.is_empty() || (self.looping && !self.rings.rx.is_empty());
+        let readable = ready.is_readable() && !flow.eof;
+        let shut_pending = flow.shut_requested && !flow.shut_done;
+        !(readable || (waiting && ready.is_writable()) || shut_pending)
+    }
+
     fn finished(&self) -> bool {
         self.close_requested
             || (self.cutoff() && self.rings.rx.is_empty() && self.rings.tx.is_empty())
@@ -404,6 +429,25 @@ pub struct TcpServer<const RX: usize = 4096, const TX: usize = 4096> {
     looped: u64,
     /// A [`ServerTap`](crate::ServerTap) logs it: no loopback.
     tapped: bool,
+    /// Where the runner lists the remotes' sockets that had events.
+    watch: Option<WatchList>,
+    /// The slot of each live remote by its socket's token (slot + 1; 0:
+    /// none).
+    by_token: Vec<u32>,
+    /// The slots the next service visits (a bit per slot): remotes with
+    /// events, work left, or handed to the application.
+    due: Vec<u64>,
+    /// The next service visits every remote (after
+    /// [`remotes_mut`](Self::remotes_mut)).
+    all_due: bool,
+    /// Scratch: the tokens taken from the watch list; the due bits taken.
+    events: Vec<mio::Token>,
+    visiting: Vec<u64>,
+    /// Remotes not in loopback mode, in accept order: the ones an
+    /// [`EchoServerDoer`] visits.
+    unlooped: Vec<RemoteId>,
+    /// Remote services so far (for the tests).
+    visits: u64,
     /// Remotes removed in the last service.
     gone: Vec<Gone>,
     /// Diverged bytes of replayed remotes that were removed.
@@ -525,6 +569,7 @@ impl<const RX: usize, const TX: usize> TcpServer<RX, TX> {
     }
 
     fn unbound(io: Option<Io>, addr: SocketAddr, config: ServerConfig) -> Self {
+        let watch = io.as_ref().map(Io::watch_list);
         TcpServer {
             io,
             addr,
@@ -544,6 +589,14 @@ impl<const RX: usize, const TX: usize> TcpServer<RX, TX> {
             handshake_timeouts: 0,
             looped: 0,
             tapped: false,
+            watch,
+            by_token: Vec::new(),
+            due: Vec::new(),
+            all_due: false,
+            events: Vec::new(),
+            visiting: Vec::new(),
+            unlooped: Vec::new(),
+            visits: 0,
             gone: Vec::new(),
             pending: std::collections::VecDeque::new(),
             diverged: 0,
@@ -683,10 +736,41 @@ impl<const RX: usize, const TX: usize> TcpServer<RX, TX> {
     /// holds is the application's again).
     pub(crate) fn tap(&mut self) {
         self.tapped = true;
-        for r in self.remotes_mut() {
-            r.looping = false;
-            r.loop_ok = false;
+        self.unlooped.clear();
+        for slot in &mut self.slots {
+            if let Some(r) = slot.remote.as_mut() {
+                r.looping = false;
+                r.loop_ok = false;
+                self.unlooped.push(r.id);
+            }
         }
+        self.unlooped.sort_unstable_by_key(|id| {
+            self.slots
+                .get(id.index as usize)
+                .and_then(|s| s.remote.as_ref())
+                .map_or(0, |r| r.serial)
+        });
+        self.all_due = true;
+    }
+
+    /// Calls `f` on every remote not in loopback mode, in accept order
+    /// (what an [`EchoServerDoer`] visits: once all remotes loop back, it
+    /// visits only the newly accepted ones, once). Each one visited is
+    /// serviced in the next service.
+    pub(crate) fn for_each_unlooped(&mut self, mut f: impl FnMut(&mut Remote<RX, TX>)) {
+        let slots = &mut self.slots;
+        let due = &mut self.due;
+        self.unlooped.retain(|id| {
+            let Some(slot) = slots.get_mut(id.index as usize) else {
+                return false;
+            };
+            let Some(remote) = slot.remote.as_mut().filter(|r| r.id == *id) else {
+                return false;
+            };
+            f(remote);
+            set_bit(due, id.index as usize);
+            !remote.looping
+        });
     }
 
     /// The remote with this id, if it is still there.
@@ -703,6 +787,8 @@ impl<const RX: usize, const TX: usize> TcpServer<RX, TX> {
         if slot.generation != id.generation {
             return None;
         }
+        // what the application changes is serviced next time
+        set_bit(&mut self.due, id.index as usize);
         slot.remote.as_mut()
     }
     /// Every remote, in slot order.
@@ -710,14 +796,31 @@ impl<const RX: usize, const TX: usize> TcpServer<RX, TX> {
         self.slots.iter().filter_map(|s| s.remote.as_ref())
     }
     /// Every remote, mutably, in slot order.
+    ///
+    /// The next service then visits every remote (any may have changed);
+    /// an application that touches few remotes per pass keeps the service
+    /// cheaper with [`remote_mut`](Self::remote_mut).
     pub fn remotes_mut(&mut self) -> impl Iterator<Item = &mut Remote<RX, TX>> + '_ {
+        self.all_due = true;
         self.slots.iter_mut().filter_map(|s| s.remote.as_mut())
     }
 
     /// One service at `tyme` (hio's `serviceConnects` then `serviceAll`
-    /// over the remotes): accepts, sends and receives for every remote,
-    /// closes TLS remotes past [`ServerConfig::handshake_timeout`], removes
-    /// the finished ones.
+    /// over the remotes): accepts, sends and receives for the remotes that
+    /// may make progress, closes TLS remotes past
+    /// [`ServerConfig::handshake_timeout`], removes the finished ones.
+    ///
+    /// **Which remotes.** Not all: those whose socket had a readiness
+    /// event since the last service, those the last service left with work
+    /// it could not finish (bytes to read into a full `rx`, a half-close
+    /// pending, ...; TLS and replayed remotes always), the newly accepted
+    /// ones, and those handed to the application since
+    /// ([`remote_mut`](Self::remote_mut); after
+    /// [`remotes_mut`](Self::remotes_mut) all of them). They are visited
+    /// in slot order, whatever order the events came in, so the same
+    /// remotes in the same slots are serviced in the same order under any
+    /// driver. A remote left out would have done nothing: its socket
+    /// reported nothing new and nothing it holds waits for the socket.
     ///
     /// # Errors
     ///
@@ -727,21 +830,42 @@ impl<const RX: usize, const TX: usize> TcpServer<RX, TX> {
         self.gone.clear();
         self.accept(tyme);
         self.accept_replayed(tyme);
+        if let (Some(io), Some(list)) = (&self.io, self.watch) {
+            io.take_watched(list, &mut self.events);
+            for token in &self.events {
+                if let Some(slot) = self.by_token.get(token.0).and_then(|s| s.checked_sub(1)) {
+                    set_bit(&mut self.due, slot as usize);
+                }
+            }
+        }
+        let words = self.slots.len().div_ceil(64);
+        self.visiting.clear();
+        if std::mem::take(&mut self.all_due) {
+            self.visiting.resize(words, u64::MAX);
+        } else {
+            self.visiting.extend(self.due.iter().take(words));
+        }
+        self.due.iter_mut().for_each(|w| *w = 0);
         let mut moved = false;
         let limit = self.config.handshake_timeout;
-        for index in 0..self.slots.len() {
-            let finished = match self.slots.get_mut(index).and_then(|s| s.remote.as_mut()) {
-                Some(remote) => {
-                    let done = remote.service(tyme, limit);
-                    moved |= done.moved;
-                    self.handshake_timeouts += u64::from(done.timed_out);
-                    self.looped += done.looped as u64;
-                    remote.finished()
+        for w in 0..words {
+            let mut bits = self.visiting.get(w).copied().unwrap_or(0);
+            while bits != 0 {
+                let index = w * 64 + bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                let Some(remote) = self.slots.get_mut(index).and_then(|s| s.remote.as_mut()) else {
+                    continue;
+                };
+                let done = remote.service(tyme, limit);
+                self.visits += 1;
+                moved |= done.moved;
+                self.handshake_timeouts += u64::from(done.timed_out);
+                self.looped += done.looped as u64;
+                if remote.finished() {
+                    self.remove_at(index);
+                } else if !remote.quiet() {
+                    set_bit(&mut self.due, index);
                 }
-                None => false,
-            };
-            if finished {
-                self.remove_at(index);
             }
         }
         if moved {
@@ -859,6 +983,20 @@ impl<const RX: usize, const TX: usize> TcpServer<RX, TX> {
                 tx: Ring::new(),
             }),
         };
+        if let Conn::Live(link) = &conn {
+            let token = link.sock.token().0;
+            if let Some(list) = self.watch {
+                link.sock.watch(list);
+            }
+            if self.by_token.len() <= token {
+                self.by_token.resize(token + 1, 0);
+            }
+            if let Some(t) = self.by_token.get_mut(token) {
+                *t = u32::try_from(index + 1).unwrap_or(0);
+            }
+        }
+        set_bit(&mut self.due, index);
+        self.unlooped.push(id);
         slot.remote = Some(Remote {
             id,
             peer,
@@ -879,6 +1017,12 @@ impl<const RX: usize, const TX: usize> TcpServer<RX, TX> {
             return;
         };
         if let Some(remote) = slot.remote.take() {
+            if let Conn::Live(link) = &remote.conn
+                && let Some(t) = self.by_token.get_mut(link.sock.token().0)
+            {
+                *t = 0;
+            }
+            clear_bit(&mut self.due, index);
             self.gone.push(Gone {
                 id: remote.id,
                 peer: remote.peer,
@@ -908,6 +1052,24 @@ impl<const RX: usize, const TX: usize> TcpServer<RX, TX> {
             self.removed += 1;
             self.note();
         }
+    }
+}
+
+/// Sets bit `index` of `bits`, growing it as needed.
+fn set_bit(bits: &mut Vec<u64>, index: usize) {
+    let word = index / 64;
+    if bits.len() <= word {
+        bits.resize(word + 1, 0);
+    }
+    if let Some(w) = bits.get_mut(word) {
+        *w |= 1 << (index % 64);
+    }
+}
+
+/// Clears bit `index` of `bits`.
+fn clear_bit(bits: &mut [u64], index: usize) {
+    if let Some(w) = bits.get_mut(index / 64) {
+        *w &= !(1 << (index % 64));
     }
 }
 
@@ -995,10 +1157,13 @@ impl<const RX: usize, const TX: usize> Doer for EchoServerDoer<'_, RX, TX> {
     }
     fn recur(&mut self, _cx: &mut Cx<'_>) -> Result<Recur, Error> {
         let mut s = self.server.try_borrow_mut().map_err(|_| Error::Misuse)?;
-        for remote in s.remotes_mut() {
-            if remote.looping() || (self.loopback && remote.loop_back()) {
-                // the service echoes it
-                continue;
+        let loopback = self.loopback;
+        let echoed = &mut self.echoed;
+        // only the remotes not in loopback mode: once a remote loops back,
+        // the service echoes it and this doer does not visit it again
+        s.for_each_unlooped(|remote| {
+            if loopback && remote.loop_back() {
+                return;
             }
             let (rx, tx) = remote.rings_mut();
             // at most two rounds: the readable part may end where rx wraps
@@ -1008,12 +1173,97 @@ impl<const RX: usize, const TX: usize> Doer for EchoServerDoer<'_, RX, TX> {
                     break;
                 }
                 rx.consume(n);
-                self.echoed += n as u64;
+                *echoed += n as u64;
             }
             if remote.cutoff() && remote.rx().is_empty() {
                 remote.shutdown_write();
             }
-        }
+        });
         Ok(Recur::NEXT)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Read, Write};
+    use std::time::Duration;
+
+    use super::*;
+
+    /// One service after taking what the poll reports (what the runner
+    /// does between passes). Returns the remotes serviced.
+    fn serve(poll: &mut mio::Poll, io: &Io, server: &mut TcpServer<64, 64>) -> u64 {
+        let mut events = mio::Events::with_capacity(64);
+        poll.poll(&mut events, Some(Duration::from_millis(20)))
+            .unwrap();
+        for e in &events {
+            io.mark(e.token(), Ready::from_event(e));
+        }
+        let before = server.visits;
+        server.service(Tyme::ZERO).unwrap();
+        server.visits - before
+    }
+
+    #[test]
+    fn a_service_visits_only_remotes_with_events_or_work() {
+        let mut poll = mio::Poll::new().unwrap();
+        let io = Io::new(poll.registry().try_clone().unwrap());
+        let any = SocketAddr::from(([127, 0, 0, 1], 0));
+        let mut server: TcpServer<64, 64> =
+            TcpServer::bind(&io, any, ServerConfig::default()).unwrap();
+        let addr = server.local_addr();
+        let mut clients: Vec<std::net::TcpStream> = (0..3)
+            .map(|_| std::net::TcpStream::connect(addr).unwrap())
+            .collect();
+        for c in &clients {
+            c.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        }
+        for _ in 0..50 {
+            serve(&mut poll, &io, &mut server);
+            if server.len() == 3 {
+                break;
+            }
+        }
+        assert_eq!(server.len(), 3);
+        server.for_each_unlooped(|r| assert!(r.loop_back()));
+        // settle: every remote read until it would block
+        for _ in 0..5 {
+            serve(&mut poll, &io, &mut server);
+        }
+        // nothing happens: nothing is visited
+        for _ in 0..3 {
+            assert_eq!(serve(&mut poll, &io, &mut server), 0);
+        }
+        // one client speaks: only its remote is visited, and echoes
+        clients[1].write_all(b"hello").unwrap();
+        let mut visited = 0;
+        for _ in 0..10 {
+            visited += serve(&mut poll, &io, &mut server);
+            if server.looped() == 5 {
+                break;
+            }
+        }
+        assert_eq!(server.looped(), 5);
+        assert!((1..=2).contains(&visited), "{visited}");
+        let mut back = [0u8; 5];
+        clients[1].read_exact(&mut back).unwrap();
+        assert_eq!(&back, b"hello");
+        // handed out to the application: all of them, once
+        assert_eq!(server.remotes_mut().count(), 3);
+        assert_eq!(serve(&mut poll, &io, &mut server), 3);
+        assert_eq!(serve(&mut poll, &io, &mut server), 0);
+        // one handed out by id: that one
+        let id = server.remotes().next().unwrap().id();
+        assert!(server.remote_mut(id).is_some());
+        assert_eq!(serve(&mut poll, &io, &mut server), 1);
+        // a peer that leaves is noticed through its event and removed
+        drop(clients.remove(0));
+        for _ in 0..10 {
+            serve(&mut poll, &io, &mut server);
+            if server.len() == 2 {
+                break;
+            }
+        }
+        assert_eq!((server.len(), server.removed()), (2, 1));
     }
 }
