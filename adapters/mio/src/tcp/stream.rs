@@ -187,14 +187,16 @@ impl Flow {
     /// In order: what the application queued in `tx` is sent first (and
     /// while `tx` is not empty, nothing of `rx` is); then what `rx` still
     /// holds from an earlier service; then the socket is read into `rx`
-    /// until it is full or would block, and what arrived is sent at once.
+    /// until it is full or would block, and what arrived is sent at once,
+    /// again while `rx` went out whole and the socket has more (up to
+    /// `LOOPBACK_ROUNDS`, 4, rounds).
     /// Back pressure as in [`service`](Self::service): what the peer does
     /// not read stays in `rx`, and a full `rx` is not read into. After the
     /// peer's end of stream the write half is closed once `rx` and `tx`
     /// are sent; once the connection failed what both hold is dropped
     /// (counted in `discarded`). Returns whether anything moved or
     /// changed, and how many bytes went back from `rx`. Work is bounded by
-    /// `TX + 3 * RX` bytes.
+    /// `TX + 9 * RX` bytes.
     pub(crate) fn service_loopback<const RX: usize, const TX: usize>(
         &mut self,
         link: &mut Link,
@@ -213,7 +215,12 @@ impl Flow {
                 moved |= self.sent_or_failed(n, err);
             }
         }
-        if !self.dead && !self.eof {
+        // receive and send back while both go on (a bulk stream): a few
+        // rounds of a full rx per service, fewer passes per byte
+        for _ in 0..LOOPBACK_ROUNDS {
+            if self.dead || self.eof {
+                break;
+            }
             let (n, end) = receive(sock, rx);
             self.received += n as u64;
             moved |= n > 0;
@@ -228,10 +235,17 @@ impl Flow {
                     moved = true;
                 }
             }
-            if n > 0 && tx.is_empty() && !self.dead && !self.shut_done {
-                let (n, err) = send(sock, rx);
-                looped += n;
-                moved |= self.sent_or_failed(n, err);
+            if n == 0 || !tx.is_empty() || self.dead || self.shut_done {
+                break;
+            }
+            let (n, err) = send(sock, rx);
+            looped += n;
+            moved |= self.sent_or_failed(n, err);
+            // again only if all went out and more is waiting (the receive
+            // stopped because rx was full, not because the socket would
+            // block)
+            if !rx.is_empty() || !sock.ready().is_readable() {
+                break;
             }
         }
         if self.eof {
@@ -271,6 +285,10 @@ impl Flow {
         self.error = Some(e);
     }
 }
+
+/// At most this many rounds of receiving into `rx` and sending it back per
+/// loopback service.
+const LOOPBACK_ROUNDS: usize = 4;
 
 /// How a receive ended.
 #[derive(Debug)]
