@@ -201,7 +201,10 @@ impl<const RX: usize, const TX: usize> Remote<RX, TX> {
     /// still goes first; after the peer's end of stream the write half is
     /// closed once everything is sent. Back pressure is kept: what the
     /// peer does not read stays in `rx`, and a full `rx` is not read into.
-    /// An echo ([`EchoServerDoer`]) uses it.
+    /// An echo ([`EchoServerDoer`]) uses it. Bytes echoed in full do not
+    /// count as activity for a [`Mode::Ready`](crate::Mode) runner (no
+    /// application step waits for them, so no follow-up pass: a ping-pong
+    /// round trip takes one readiness pass); a remote left with work does.
     ///
     /// Only a plain TCP remote of a server without a
     /// [`ServerTap`](crate::ServerTap) can loop back (a tap logs what
@@ -858,12 +861,18 @@ impl<const RX: usize, const TX: usize> TcpServer<RX, TX> {
                 };
                 let done = remote.service(tyme, limit);
                 self.visits += 1;
-                moved |= done.moved;
                 self.handshake_timeouts += u64::from(done.timed_out);
                 self.looped += done.looped as u64;
                 if remote.finished() {
                     self.remove_at(index);
-                } else if !remote.quiet() {
+                    continue;
+                }
+                let quiet = remote.quiet();
+                // What a looping remote moved was echoed in full by this
+                // service; no application step waits for it, so it asks
+                // for a follow-up pass only while it has work left.
+                moved |= done.moved && !(remote.looping && quiet);
+                if !quiet {
                     set_bit(&mut self.due, index);
                 }
             }
