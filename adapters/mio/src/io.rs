@@ -110,12 +110,24 @@ struct Table {
     ready: Vec<Ready>,
     live: Vec<bool>,
     free: Vec<usize>,
+    /// The watch list each token's events go to, if any.
+    watch: Vec<Option<WatchList>>,
+    /// The token is in its watch list already.
+    listed: Vec<bool>,
 }
+
+/// Names a list of tokens that had events since the list was last taken
+/// ([`Io::watch_list`]): a device with many sources (a server's remotes)
+/// visits only those, not all.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct WatchList(usize);
 
 struct Shared {
     registry: Registry,
     table: RefCell<Table>,
     activity: Cell<u64>,
+    /// The watch lists: tokens in the order their first event came.
+    lists: RefCell<Vec<Vec<Token>>>,
 }
 
 /// A handle on the runner's poll: registers sources, and keeps for each the
@@ -155,6 +167,7 @@ impl Io {
                 registry,
                 table: RefCell::new(Table::default()),
                 activity: Cell::new(0),
+                lists: RefCell::new(Vec::new()),
             }),
         }
     }
@@ -171,9 +184,17 @@ impl Io {
             None => {
                 t.ready.push(Ready::NONE);
                 t.live.push(false);
+                t.watch.push(None);
+                t.listed.push(false);
                 t.ready.len() - 1
             }
         };
+        if let Some(w) = t.watch.get_mut(index) {
+            *w = None;
+        }
+        if let Some(l) = t.listed.get_mut(index) {
+            *l = false;
+        }
         if let Some(r) = t.ready.get_mut(index) {
             *r = Ready::BOTH;
         }
@@ -220,19 +241,60 @@ impl Io {
         }
     }
 
-    /// Records `what` for `token` (the runner does this for every event).
-    /// Returns false if `token` is not registered through this handle.
+    /// Records `what` for `token` (the runner does this for every event),
+    /// and puts the token in its watch list, if it has one and is not in
+    /// it yet. Returns false if `token` is not registered through this
+    /// handle.
     pub fn mark(&self, token: Token, what: Ready) -> bool {
         let mut t = self.shared.table.borrow_mut();
         if t.live.get(token.0) != Some(&true) {
             return false;
         }
         match t.ready.get_mut(token.0) {
-            Some(r) => {
-                *r = r.with(what);
-                true
+            Some(r) => *r = r.with(what),
+            None => return false,
+        }
+        if let Some(Some(list)) = t.watch.get(token.0).copied()
+            && let Some(listed) = t.listed.get_mut(token.0)
+            && !*listed
+        {
+            *listed = true;
+            if let Some(l) = self.shared.lists.borrow_mut().get_mut(list.0) {
+                l.push(token);
             }
-            None => false,
+        }
+        true
+    }
+
+    /// A new, empty watch list.
+    pub(crate) fn watch_list(&self) -> WatchList {
+        let mut lists = self.shared.lists.borrow_mut();
+        lists.push(Vec::new());
+        WatchList(lists.len() - 1)
+    }
+
+    /// From now on, `token`'s events put it in `list` (until the token is
+    /// released).
+    pub(crate) fn watch(&self, token: Token, list: WatchList) {
+        if let Some(w) = self.shared.table.borrow_mut().watch.get_mut(token.0) {
+            *w = Some(list);
+        }
+    }
+
+    /// Moves the tokens of `list` into `into` (cleared first), in the
+    /// order their first event since the last take came, and empties the
+    /// list. A token released meanwhile may still be there (and may name
+    /// a new source by now): callers check.
+    pub(crate) fn take_watched(&self, list: WatchList, into: &mut Vec<Token>) {
+        into.clear();
+        if let Some(l) = self.shared.lists.borrow_mut().get_mut(list.0) {
+            std::mem::swap(l, into);
+        }
+        let mut t = self.shared.table.borrow_mut();
+        for token in into.iter() {
+            if let Some(l) = t.listed.get_mut(token.0) {
+                *l = false;
+            }
         }
     }
 
@@ -307,6 +369,10 @@ impl<S: Source> Registered<S> {
     /// Forgets `what` (after an operation would block).
     pub fn clear(&self, what: Ready) {
         self.io.clear(self.token, what);
+    }
+    /// Its events put it in `list` from now on ([`Io::take_watched`]).
+    pub(crate) fn watch(&self, list: WatchList) {
+        self.io.watch(self.token, list);
     }
     /// Forgets `what`, the closed states included ([`Io::forget`]).
     pub fn forget(&self, what: Ready) {

@@ -610,6 +610,10 @@ pub trait Tapped: Service + sealed::Sealed {
     /// Fresh notes, numbering channels from `chan`.
     #[doc(hidden)]
     fn notes(chan: u32) -> Self::Notes;
+    /// The tap is attached: the device must move every byte it sends
+    /// through `tx` from now on (a server turns off loopback).
+    #[doc(hidden)]
+    fn tapped(&mut self) {}
     /// Before a service: what is in `tx`, the counters.
     #[doc(hidden)]
     fn before(&self, notes: &mut Self::Notes);
@@ -647,6 +651,9 @@ impl<'a, D: Tapped> Tap<'a, D> {
     /// The service doer named `name` for `device`, logging into `log` as
     /// channel `chan` (a server's remotes: from `chan` on).
     pub fn new(name: &'static str, device: &'a RefCell<D>, log: WireLog, chan: u32) -> Self {
+        if let Ok(mut d) = device.try_borrow_mut() {
+            d.tapped();
+        }
         Tap {
             inner: ServiceDoer::new(name, device),
             log,
@@ -667,6 +674,11 @@ impl<D: Tapped> Doer for Tap<'_, D> {
         self.inner.name()
     }
     fn enter(&mut self, cx: &mut Cx<'_>) -> Result<Recur, Error> {
+        self.inner
+            .device()
+            .try_borrow_mut()
+            .map_err(|_| Error::Misuse)?
+            .tapped();
         self.inner.enter(cx)
     }
     fn recur(&mut self, cx: &mut Cx<'_>) -> Result<Recur, Error> {
@@ -769,6 +781,11 @@ impl<const RX: usize, const TX: usize> Tapped for TcpClient<RX, TX> {
 ///   also for a remote the service removed (the server keeps those of its
 ///   last service for the tap). Its log replays with
 ///   [`TcpServer::replay`].
+/// * **Loopback**: a tapped server's remotes never loop back
+///   ([`Remote::loop_back`](crate::Remote::loop_back) returns false, and
+///   attaching the tap turns it off), so every byte sent leaves through
+///   `tx`, where the tap sees it; an [`EchoServerDoer`](crate::EchoServerDoer)
+///   then copies.
 /// * **Limit**: bytes received in the service in which the application's
 ///   [`Remote::close`](crate::Remote::close) removes the remote are
 ///   dropped with it, and not logged.
@@ -784,6 +801,9 @@ impl<const RX: usize, const TX: usize> Tapped for TcpServer<RX, TX> {
             before: Vec::new(),
             fresh: Vec::new(),
         }
+    }
+    fn tapped(&mut self) {
+        self.tap();
     }
     fn before(&self, n: &mut Self::Notes) {
         n.before.clear();

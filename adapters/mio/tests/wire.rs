@@ -707,6 +707,8 @@ fn a_recorded_server_replays_its_remotes_exactly() {
     }
     let recorded = watch.trace;
     let echoed = echo.echoed();
+    // a tapped server's remotes never loop back: the tap logs what leaves tx
+    assert_eq!(server.borrow().looped(), 0);
     let records = log.records().unwrap().unwrap();
     let dirs = |d: Dir| records.iter().filter(|r| r.dir == d).count();
     assert_eq!((dirs(Dir::Open), dirs(Dir::Close)), (3, 3), "{records:#?}");

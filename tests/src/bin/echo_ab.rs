@@ -1,19 +1,21 @@
 //! The TCP echo benchmark: our echo server (hio-mio) against a tokio
-//! current_thread echo server, in turn (A B A B ...), under the same load.
+//! current_thread echo server, taking turns (A B B A A B ...) under the
+//! same load.
 //!
-//! `cargo run --release -p hio-tests --bin echo-ab -- [--quick] [--rounds N] [--secs S] [--lg-threads N] [--point P] [--only SERVER]`
+//! `cargo run --release -p hio-tests --bin echo-ab -- [--quick] [--rounds N] [--secs S] [--slice MS] [--lg-threads N] [--point P] [--only SERVER]`
 //!
 //! ```text
-//!  server thread (one of, in turn)             load generator (same for both)
+//!  two server threads, both up in a round       load generator (same for both)
 //!  ┌───────────────────────────────────┐       ┌─────────────────────────────┐
 //!  │ A: hio-mio Runner, Mode::Ready     │ TCP   │ tokio multi-thread runtime  │
 //!  │    Doist (tock 1/32 s)             │ ◀───▶ │ (--lg-threads workers, 1):  │
 //!  │    ├─ ServerDoer  (32 KiB rings)   │ lo    │ one task per connection:    │
-//!  │    ├─ EchoServerDoer               │       │ 64 B ping-pong, or a 64 KiB │
-//!  │    └─ halt (stop flag, 50 ms)      │       │ writer + checking reader    │
-//!  │ B: tokio current_thread runtime,   │       └─────────────────────────────┘
-//!  │    a task per connection:          │
-//!  │    read 32 KiB / write_all         │
+//!  │    ├─ EchoServerDoer (loopback)    │       │ 64 B ping-pong, or a 64 KiB │
+//!  │    └─ halt (stop flag, 50 ms)      │       │ writer + checking reader;   │
+//!  ├───────────────────────────────────┤       │ the connections of the      │
+//!  │ B: tokio current_thread runtime,   │ ◀───▶ │ server whose turn it is not │
+//!  │    a task per connection:          │       │ wait (a tokio Notify)       │
+//!  │    read 32 KiB / write_all         │       └─────────────────────────────┘
 //!  └───────────────────────────────────┘
 //! ```
 //!
@@ -21,14 +23,33 @@
 //! (round trips per second, every echo compared with what was sent), and
 //! one connection streaming 64 KiB writes while reading the echo back
 //! (MB/s each way; every byte checked against the pattern, and the totals
-//! sent and received must match after the writer half-closes). Each point
-//! runs A B A B ... for `--rounds` rounds (5; 2 with `--quick`), each run on
-//! a fresh server: connect, warm up, measure a window of `--secs` seconds
-//! (1; 0.3 with `--quick`), stop. Many short alternating windows and their
-//! medians resist a shared machine's noise better than a few long ones.
+//! sent and received must match after the writer half-closes).
+//!
+//! **Rounds and turns.** Each point runs `--rounds` rounds (7; 2 with
+//! `--quick`). A round starts both servers afresh, each in its own thread,
+//! and connects the load generator to both; then the servers take turns
+//! of `--slice` ms (100): only the connections of the server whose turn it
+//! is send, the others wait between round trips (or between 64 KiB
+//! writes). The first fifth of a turn is not measured (the other server's
+//! last round trips, or its bulk bytes still in flight, finish meanwhile).
+//! The order is A B, B A, A B, ... (the round number flips the first), and
+//! each server gets `--secs` (1; 0.3 with `--quick`) of measured turns per
+//! round, after one unmeasured warm-up turn each (0.2 s).
+//!
+//! **The statistic.** The ratio of a point is the median over the rounds
+//! of hio's rate divided by tokio's rate *in the same round*. On this
+//! shared 2-core machine the rate swings by up to 3x from one second to
+//! the next with what else runs (measured: one connection's ping-pong from
+//! 15,000 to 56,000 round trips per second, for either server). Turns of
+//! 100 ms, taken in alternating order, put both servers under about the
+//! same load, so the ratio cancels most of that. (Until 2026-12-04 each
+//! server ran alone for whole 1 s windows, A B A B, and the ratio was the
+//! median rate of one over the median rate of the other, which paired
+//! nothing: the same code measured 0.78 and 1.30 in two runs.) The
+//! per-round ratios are printed under each row, to judge the spread.
 //!
 //! The table shows, per point, the median rates, the ratio hio/tokio, the
-//! server thread's CPU time per unit of work (ns per round trip, µs per MB;
+//! server thread's CPU time per unit of work during its turns (ns per round trip, µs per MB;
 //! from `/proc/self/task/*/stat`, 10 ms ticks) with its ratio tokio/hio,
 //! and the cores the load generator's workers used: near its worker count,
 //! the load generator may be the bottleneck, and the CPU-per-work ratio is
@@ -61,10 +82,11 @@ const CHUNK: usize = 64 * 1024;
 /// The bulk stream's byte at offset `k` is `(k % PERIOD) as u8`.
 const PERIOD: usize = 251;
 
-const USAGE: &str = "usage: echo-ab [--quick] [--rounds N] [--secs S] [--lg-threads N]\n  \
-    --quick         a short smoke run (2 rounds, 0.3 s windows)\n  \
-    --rounds N      A B rounds per point (default 5)\n  \
-    --secs S        measuring window per run in seconds (default 1)\n  \
+const USAGE: &str = "usage: echo-ab [--quick] [--rounds N] [--secs S] [--slice MS] [--lg-threads N] [--point P] [--only SERVER]\n  \
+    --quick         a short smoke run (2 rounds, 0.3 s per server)\n  \
+    --rounds N      rounds per point, A B or B A (default 7)\n  \
+    --secs S        measured seconds per server per round (default 1)\n  \
+    --slice MS      one turn of a server in ms, its first fifth unmeasured (default 100)\n  \
     --lg-threads N  load generator worker threads (default 1)\n  \
     --point P       only this point (repeatable): pp1, pp50, pp500, bulk\n  \
     --only SERVER   only this server, hio or tokio (for profiling; no ratios)";
@@ -72,7 +94,11 @@ const USAGE: &str = "usage: echo-ab [--quick] [--rounds N] [--secs S] [--lg-thre
 #[derive(Clone, Debug)]
 struct Settings {
     rounds: usize,
+    /// Measured time per server per round (the sum of its slices).
     window: Duration,
+    /// One slice: a server's turn, the first fifth of it unmeasured.
+    slice: Duration,
+    /// Unmeasured first turn of each server in a round.
     warmup: Duration,
     lg_threads: usize,
     /// Only these points (all when empty), for profiling one of them.
@@ -83,9 +109,10 @@ struct Settings {
 
 fn parse(mut args: impl Iterator<Item = String>) -> Result<Settings, String> {
     let mut s = Settings {
-        rounds: 5,
+        rounds: 7,
         window: Duration::from_secs(1),
-        warmup: Duration::from_millis(300),
+        slice: Duration::from_millis(100),
+        warmup: Duration::from_millis(200),
         lg_threads: 1,
         only: Vec::new(),
         server: None,
@@ -98,7 +125,7 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Settings, String> {
             "--quick" => {
                 s.rounds = 2;
                 s.window = Duration::from_millis(300);
-                s.warmup = Duration::from_millis(100);
+                s.warmup = Duration::from_millis(50);
             }
             "--rounds" => {
                 let v = value("--rounds")?;
@@ -117,6 +144,15 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Settings, String> {
                         .filter(|x| x.is_finite() && *x > 0.0 && *x < 3600.0)
                         .ok_or(format!("--secs: not a positive number of seconds: {v:?}"))?,
                 );
+            }
+            "--slice" => {
+                let v = value("--slice")?;
+                s.slice = v
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|n| (10..=60_000).contains(n))
+                    .map(Duration::from_millis)
+                    .ok_or(format!("--slice: not a number of ms in 10..=60000: {v:?}"))?;
             }
             "--lg-threads" => {
                 let v = value("--lg-threads")?;
@@ -410,19 +446,50 @@ impl Point {
     }
 }
 
-/// What the connection tasks share with the main thread.
+/// What one server's connection tasks share with the main thread.
 #[derive(Default)]
 struct Shared {
     /// Round trips done, or bytes received back and checked.
     progress: AtomicU64,
     /// Connections established.
     connected: AtomicU64,
-    /// Set at the end of the window: finish the current round trip, close.
+    /// This server's slice: its connections send only while it is set.
+    active: AtomicBool,
+    /// Set at the end of the round: finish the current round trip, close.
     stop: AtomicBool,
+    /// Wakes the connections waiting for their slice (or the end).
+    wake: tokio::sync::Notify,
+}
+
+impl Shared {
+    /// Waits until this server's slice (or the end of the round).
+    async fn until_active(&self) {
+        loop {
+            // made before the check, so a wake between the two is not lost
+            let woken = self.wake.notified();
+            if self.active.load(Ordering::Acquire) || self.stop.load(Ordering::Acquire) {
+                return;
+            }
+            woken.await;
+        }
+    }
+
+    fn set_active(&self, on: bool) {
+        self.active.store(on, Ordering::Release);
+        if on {
+            self.wake.notify_waiters();
+        }
+    }
+
+    fn set_stop(&self) {
+        self.stop.store(true, Ordering::Release);
+        self.wake.notify_waiters();
+    }
 }
 
 /// One ping-pong connection: write 64 bytes (a counter and the connection
-/// number), read 64, compare, until stopped.
+/// number), read 64, compare, until stopped; between round trips it waits
+/// while its server's slice is not on.
 async fn ping_pong(addr: SocketAddr, index: u64, shared: Arc<Shared>) -> io::Result<()> {
     let mut stream = tokio::net::TcpStream::connect(addr).await?;
     stream.set_nodelay(true)?;
@@ -430,7 +497,11 @@ async fn ping_pong(addr: SocketAddr, index: u64, shared: Arc<Shared>) -> io::Res
     let mut msg = [0u8; MSG];
     let mut back = [0u8; MSG];
     let mut round = 0u64;
-    while !shared.stop.load(Ordering::Relaxed) {
+    loop {
+        shared.until_active().await;
+        if shared.stop.load(Ordering::Acquire) {
+            return Ok(());
+        }
         round += 1;
         for (i, chunk) in msg.chunks_mut(16).enumerate() {
             let word = round ^ index.rotate_left(32) ^ (i as u64);
@@ -448,12 +519,11 @@ async fn ping_pong(addr: SocketAddr, index: u64, shared: Arc<Shared>) -> io::Res
         }
         shared.progress.fetch_add(1, Ordering::Relaxed);
     }
-    Ok(())
 }
 
-/// The bulk stream: a writer of 64 KiB chunks of the pattern until
-/// stopped, then a half-close; a reader checking every byte until the end
-/// of stream. Returns (sent, received).
+/// The bulk stream: a writer of 64 KiB chunks of the pattern (while its
+/// server's slice is on) until stopped, then a half-close; a reader
+/// checking every byte until the end of stream. Returns (sent, received).
 async fn bulk(addr: SocketAddr, shared: Arc<Shared>) -> io::Result<(u64, u64)> {
     let stream = tokio::net::TcpStream::connect(addr).await?;
     stream.set_nodelay(true)?;
@@ -469,7 +539,11 @@ async fn bulk(addr: SocketAddr, shared: Arc<Shared>) -> io::Result<(u64, u64)> {
     let wshared = shared.clone();
     let writer = tokio::spawn(async move {
         let mut sent = 0u64;
-        while !wshared.stop.load(Ordering::Relaxed) {
+        loop {
+            wshared.until_active().await;
+            if wshared.stop.load(Ordering::Acquire) {
+                break;
+            }
             let phase = (sent % PERIOD as u64) as usize;
             let chunk = wpattern.get(phase..phase + CHUNK).unwrap_or(&[]);
             wr.write_all(chunk).await?;
@@ -500,105 +574,197 @@ async fn bulk(addr: SocketAddr, shared: Arc<Shared>) -> io::Result<(u64, u64)> {
     Ok((sent, received))
 }
 
-/// One run's result.
+/// One server's result over a round's slices.
 #[derive(Clone, Copy, Debug)]
 struct Sample {
     /// Round trips per second, or MB/s.
     rate: f64,
-    /// Cores the server thread used during the window.
+    /// Cores the server thread used during its slices.
     server_cpu: Option<f64>,
-    /// Cores the load generator's workers used during the window.
+    /// Cores the load generator's workers used during its slices.
     lg_cpu: Option<f64>,
 }
 
-fn run_point(
+/// One server of a round: its thread, its connections, and its measured
+/// slices so far.
+struct Side {
+    server: Server,
+    running: Running,
+    shared: Arc<Shared>,
+    pings: Vec<tokio::task::JoinHandle<io::Result<()>>>,
+    bulk: Option<tokio::task::JoinHandle<io::Result<(u64, u64)>>>,
+    done: f64,
+    secs: f64,
+    server_cpu: Option<f64>,
+    lg_cpu: Option<f64>,
+}
+
+impl Side {
+    fn start(rt: &tokio::runtime::Runtime, server: Server, point: Point) -> Result<Side, String> {
+        let running = start(server)?;
+        let addr = running.addr;
+        let shared = Arc::new(Shared::default());
+        let mut pings = Vec::new();
+        let mut bulk_task = None;
+        match point {
+            Point::PingPong(n) => {
+                for i in 0..n {
+                    pings.push(rt.spawn(ping_pong(addr, i as u64, shared.clone())));
+                }
+            }
+            Point::Bulk => bulk_task = Some(rt.spawn(bulk(addr, shared.clone()))),
+        }
+        Ok(Side {
+            server,
+            running,
+            shared,
+            pings,
+            bulk: bulk_task,
+            done: 0.0,
+            secs: 0.0,
+            server_cpu: Some(0.0),
+            lg_cpu: Some(0.0),
+        })
+    }
+
+    /// True once every connection is up, or one of them ended early.
+    fn up(&self, conns: usize) -> bool {
+        self.shared.connected.load(Ordering::Relaxed) >= conns as u64
+            || self.pings.iter().any(|p| p.is_finished())
+            || self.bulk.as_ref().is_some_and(|b| b.is_finished())
+    }
+
+    /// One slice: this server's connections run for `settle` unmeasured,
+    /// then for `window` measured (if `measure`), then pause.
+    fn slice(&mut self, lg_tids: &[u32], settle: Duration, window: Duration, measure: bool) {
+        self.shared.set_active(true);
+        thread::sleep(settle);
+        let tid = self.running.tid.map(|t| vec![t]).unwrap_or_default();
+        let (c0, l0) = (cpu_of(&tid), cpu_of(lg_tids));
+        let p0 = self.shared.progress.load(Ordering::Relaxed);
+        let t0 = Instant::now();
+        thread::sleep(window);
+        let p1 = self.shared.progress.load(Ordering::Relaxed);
+        let elapsed = t0.elapsed().as_secs_f64();
+        let (c1, l1) = (cpu_of(&tid), cpu_of(lg_tids));
+        self.shared.set_active(false);
+        if measure {
+            self.done += (p1 - p0) as f64;
+            self.secs += elapsed;
+            let add = |sum: Option<f64>, a: Option<f64>, b: Option<f64>| Some(sum? + b? - a?);
+            self.server_cpu = add(self.server_cpu, c0, c1);
+            self.lg_cpu = add(self.lg_cpu, l0, l1);
+        }
+    }
+
+    /// Ends the connections and the server; checks what they saw.
+    fn finish(self, rt: &tokio::runtime::Runtime, point: Point) -> Result<Sample, String> {
+        let conns = match point {
+            Point::PingPong(n) => n,
+            Point::Bulk => 1,
+        };
+        self.shared.set_stop();
+        let mut failure = None;
+        let connected = self.shared.connected.load(Ordering::Relaxed);
+        if connected < conns as u64 {
+            failure = Some(format!("only {connected} of {conns} connections came up"));
+        }
+        for p in self.pings {
+            match rt.block_on(p) {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => failure = failure.or(Some(format!("ping-pong: {e}"))),
+                Err(e) => failure = failure.or(Some(format!("ping-pong task: {e}"))),
+            }
+        }
+        if let Some(b) = self.bulk {
+            match rt.block_on(b) {
+                Ok(Ok((sent, received))) if sent == received => {}
+                Ok(Ok((sent, received))) => {
+                    failure = failure.or(Some(format!(
+                        "bulk: sent {sent} bytes, {received} came back"
+                    )));
+                }
+                Ok(Err(e)) => failure = failure.or(Some(format!("bulk: {e}"))),
+                Err(e) => failure = failure.or(Some(format!("bulk task: {e}"))),
+            }
+        }
+        let summary = self.running.stop();
+        let name = self.server.name();
+        if let Some(f) = failure {
+            return Err(format!("{name} {}: {f}", point.label()));
+        }
+        let summary = summary?;
+        if std::env::var_os("ECHO_AB_VERBOSE").is_some() {
+            eprintln!("  {name} {}: {summary}", point.label());
+        }
+        let rate = match point {
+            Point::PingPong(_) => self.done / self.secs,
+            Point::Bulk => self.done / self.secs / 1e6,
+        };
+        Ok(Sample {
+            rate,
+            server_cpu: self.server_cpu.map(|c| c / self.secs),
+            lg_cpu: self.lg_cpu.map(|c| c / self.secs),
+        })
+    }
+}
+
+/// One round of a point: both servers up at once with their connections,
+/// then slices of `--slice` ms taking turns (A B, B A, A B, ...; the round
+/// number flips the first), `--secs` of slices per server. Returns a
+/// sample per server, in the order of `servers`.
+fn run_round(
     rt: &tokio::runtime::Runtime,
     lg_tids: &[u32],
-    server: Server,
+    servers: &[Server],
     point: Point,
+    round: usize,
     s: &Settings,
-) -> Result<Sample, String> {
-    let running = start(server)?;
-    let addr = running.addr;
-    let shared = Arc::new(Shared::default());
+) -> Result<Vec<Sample>, String> {
     let conns = match point {
         Point::PingPong(n) => n,
         Point::Bulk => 1,
     };
-    let mut pings = Vec::new();
-    let mut bulk_task = None;
-    match point {
-        Point::PingPong(n) => {
-            for i in 0..n {
-                pings.push(rt.spawn(ping_pong(addr, i as u64, shared.clone())));
-            }
-        }
-        Point::Bulk => bulk_task = Some(rt.spawn(bulk(addr, shared.clone()))),
+    let mut sides = Vec::new();
+    for server in servers {
+        sides.push(Side::start(rt, *server, point)?);
     }
     let connect_by = Instant::now() + Duration::from_secs(10);
-    while shared.connected.load(Ordering::Relaxed) < conns as u64 {
-        if Instant::now() > connect_by
-            || pings.iter().any(|p| p.is_finished())
-            || bulk_task.as_ref().is_some_and(|b| b.is_finished())
-        {
-            break;
-        }
+    while !sides.iter().all(|side| side.up(conns)) && Instant::now() < connect_by {
         thread::sleep(Duration::from_millis(1));
     }
-    thread::sleep(s.warmup);
-    let server_tid = running.tid.map(|t| vec![t]).unwrap_or_default();
-    let (c0, l0) = (cpu_of(&server_tid), cpu_of(lg_tids));
-    let p0 = shared.progress.load(Ordering::Relaxed);
-    let t0 = Instant::now();
-    thread::sleep(s.window);
-    let p1 = shared.progress.load(Ordering::Relaxed);
-    let elapsed = t0.elapsed().as_secs_f64();
-    let (c1, l1) = (cpu_of(&server_tid), cpu_of(lg_tids));
-    shared.stop.store(true, Ordering::Relaxed);
-
-    let mut failure = None;
-    let connected = shared.connected.load(Ordering::Relaxed);
-    if connected < conns as u64 {
-        failure = Some(format!("only {connected} of {conns} connections came up"));
+    // settle: how long the slice's connections run before it is measured
+    // (the other server's last round trips, or its bulk bytes in flight,
+    // are done by then)
+    let settle = (s.slice / 5).max(Duration::from_millis(5));
+    let window = s.slice.saturating_sub(settle);
+    for side in &mut sides {
+        side.slice(lg_tids, s.warmup, Duration::ZERO, false);
     }
-    for p in pings {
-        match rt.block_on(p) {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => failure = failure.or(Some(format!("ping-pong: {e}"))),
-            Err(e) => failure = failure.or(Some(format!("ping-pong task: {e}"))),
-        }
-    }
-    if let Some(b) = bulk_task {
-        match rt.block_on(b) {
-            Ok(Ok((sent, received))) if sent == received => {}
-            Ok(Ok((sent, received))) => {
-                failure = failure.or(Some(format!(
-                    "bulk: sent {sent} bytes, {received} came back"
-                )));
+    let slices = (s.window.as_secs_f64() / window.as_secs_f64())
+        .ceil()
+        .max(1.0) as usize;
+    for k in 0..slices {
+        let flip = (k + round) % 2 == 1;
+        for j in 0..sides.len() {
+            let i = if flip { sides.len() - 1 - j } else { j };
+            if let Some(side) = sides.get_mut(i) {
+                side.slice(lg_tids, settle, window, true);
             }
-            Ok(Err(e)) => failure = failure.or(Some(format!("bulk: {e}"))),
-            Err(e) => failure = failure.or(Some(format!("bulk task: {e}"))),
         }
     }
-    let summary = running.stop();
-    if let Some(f) = failure {
-        return Err(format!("{} {}: {f}", server.name(), point.label()));
+    let mut out = Vec::new();
+    let mut failure = None;
+    for side in sides {
+        match side.finish(rt, point) {
+            Ok(sample) => out.push(sample),
+            Err(e) => failure = failure.or(Some(e)),
+        }
     }
-    let summary = summary?;
-    if std::env::var_os("ECHO_AB_VERBOSE").is_some() {
-        eprintln!("  {} {}: {summary}", server.name(), point.label());
+    match failure {
+        Some(e) => Err(e),
+        None => Ok(out),
     }
-    let done = (p1 - p0) as f64;
-    let rate = match point {
-        Point::PingPong(_) => done / elapsed,
-        Point::Bulk => done / elapsed / 1e6,
-    };
-    let cores = |a: Option<f64>, b: Option<f64>| Some((b? - a?) / elapsed);
-    Ok(Sample {
-        rate,
-        server_cpu: cores(c0, c1),
-        lg_cpu: cores(l0, l1),
-    })
 }
 
 fn median(mut xs: Vec<f64>) -> f64 {
@@ -663,18 +829,20 @@ fn bench(s: &Settings) -> Result<(), String> {
         RING / 1024
     );
     println!(
-        "load generator: tokio multi-thread, {} worker(s); {} round(s) A B per point, window {:.1} s, \
-         warm-up {:.1} s; open-file limit {}",
+        "load generator: tokio multi-thread, {} worker(s); {} round(s) per point, each {:.1} s \
+         per server in turns of {} ms, after a warm-up turn of {:.1} s; open-file limit {}",
         s.lg_threads,
         s.rounds,
         s.window.as_secs_f64(),
+        s.slice.as_millis(),
         s.warmup.as_secs_f64(),
         nofile
     );
     println!(
-        "columns: median rates and their ratio hio/tokio; server CPU per unit of work \
-         (ns per round trip, or us per MB) and its ratio tokio/hio (>1: hio cheaper); \
-         cores the load generator used (near its worker count it may be the bottleneck)"
+        "columns: median rates; ratio: the median over rounds of hio/tokio within a round; \
+         server CPU per unit of work (ns per round trip, or us per MB) and its ratio \
+         tokio/hio (>1: hio cheaper); cores the load generator used (near its worker count \
+         it may be the bottleneck)"
     );
     println!();
     println!(
@@ -699,9 +867,9 @@ fn bench(s: &Settings) -> Result<(), String> {
     let mut min_ratio = f64::INFINITY;
     for point in points {
         let mut runs: [Vec<Sample>; 2] = [Vec::new(), Vec::new()];
-        for _ in 0..s.rounds {
-            for server in &servers {
-                let sample = run_point(&rt, &lg_tids, *server, point, s)?;
+        for round in 0..s.rounds {
+            let samples = run_round(&rt, &lg_tids, &servers, point, round, s)?;
+            for (server, sample) in servers.iter().zip(samples) {
                 let i = usize::from(*server == Server::Tokio);
                 if let Some(v) = runs.get_mut(i) {
                     v.push(sample);
@@ -727,7 +895,14 @@ fn bench(s: &Settings) -> Result<(), String> {
             xs.filter(|x| !x.is_empty()).map(median)
         };
         let (h, t) = (rate(&hio), rate(&tokio));
-        let ratio = h / t;
+        // the ratio of each round's two runs (run back to back, so under
+        // about the same load), and their median
+        let ratio = median(
+            hio.iter()
+                .zip(&tokio)
+                .map(|(a, b)| a.rate / b.rate)
+                .collect(),
+        );
         if ratio.is_finite() {
             min_ratio = min_ratio.min(ratio);
         }
@@ -755,10 +930,15 @@ fn bench(s: &Settings) -> Result<(), String> {
                 .join(" ")
         };
         println!(
-            "{:<28} runs hio: {}; tokio: {}",
+            "{:<28} runs hio: {}; tokio: {}; ratios per round: {}",
             "",
             each(&hio),
-            each(&tokio)
+            each(&tokio),
+            hio.iter()
+                .zip(&tokio)
+                .map(|(a, b)| format!("{:.2}", a.rate / b.rate))
+                .collect::<Vec<_>>()
+                .join(" ")
         );
         let busy = s.lg_threads as f64 * 0.9;
         for (name, v) in [("hio", &hio), ("tokio", &tokio)] {

@@ -20,6 +20,12 @@
 //! is dropped silently: bytes that can no longer be sent because the peer
 //! went away are counted ([`Remote::discarded`], [`TcpClient::discarded`])
 //! and the connection carries the error.
+//!
+//! An echo needs no application step at all: a remote in **loopback
+//! mode** ([`Remote::loop_back`], what [`EchoServerDoer`] asks for) is
+//! echoed by the service itself, which sends what arrived in `rx` straight
+//! from `rx` in the service that received it (no copy into `tx`, no pass
+//! in between); back pressure is then `rx` being full.
 
 mod client;
 mod server;

@@ -82,6 +82,15 @@ impl Link {
         }
     }
 
+    /// True for a plain connection (no TLS session).
+    pub(crate) fn is_plain(&self) -> bool {
+        #[cfg(feature = "tls")]
+        if self.tls.is_some() {
+            return false;
+        }
+        true
+    }
+
     /// True while a TLS handshake is in progress (never without TLS).
     pub(crate) fn handshaking(&self) -> bool {
         #[cfg(feature = "tls")]
@@ -171,12 +180,115 @@ impl Flow {
         moved
     }
 
+    /// One service of a connection in loopback mode (a plain link only):
+    /// what arrives in `rx` goes straight back to the peer from `rx`,
+    /// without a copy into `tx` and without waiting for another pass.
+    ///
+    /// In order: what the application queued in `tx` is sent first (and
+    /// while `tx` is not empty, nothing of `rx` is); then what `rx` still
+    /// holds from an earlier service; then the socket is read into `rx`
+    /// until it is full or would block, and what arrived is sent at once,
+    /// again while `rx` went out whole and the socket has more (up to
+    /// `LOOPBACK_ROUNDS`, 4, rounds).
+    /// Back pressure as in [`service`](Self::service): what the peer does
+    /// not read stays in `rx`, and a full `rx` is not read into. After the
+    /// peer's end of stream the write half is closed once `rx` and `tx`
+    /// are sent; once the connection failed what both hold is dropped
+    /// (counted in `discarded`). Returns whether anything moved or
+    /// changed, and how many bytes went back from `rx`. Work is bounded by
+    /// `TX + 9 * RX` bytes.
+    pub(crate) fn service_loopback<const RX: usize, const TX: usize>(
+        &mut self,
+        link: &mut Link,
+        rx: &mut Ring<RX>,
+        tx: &mut Ring<TX>,
+    ) -> (bool, usize) {
+        let sock = &mut link.sock;
+        let mut moved = false;
+        let mut looped = 0;
+        if !self.dead && !self.shut_done {
+            let (n, err) = send(sock, tx);
+            moved |= self.sent_or_failed(n, err);
+            if tx.is_empty() && !self.dead {
+                let (n, err) = send(sock, rx);
+                looped += n;
+                moved |= self.sent_or_failed(n, err);
+            }
+        }
+        // receive and send back while both go on (a bulk stream): a few
+        // rounds of a full rx per service, fewer passes per byte
+        for _ in 0..LOOPBACK_ROUNDS {
+            if self.dead || self.eof {
+                break;
+            }
+            let (n, end) = receive(sock, rx);
+            self.received += n as u64;
+            moved |= n > 0;
+            match end {
+                RxEnd::Open => {}
+                RxEnd::Eof => {
+                    self.eof = true;
+                    moved = true;
+                }
+                RxEnd::Failed(e) => {
+                    self.fail(to_error(&e));
+                    moved = true;
+                }
+            }
+            if n == 0 || !tx.is_empty() || self.dead || self.shut_done {
+                break;
+            }
+            let (n, err) = send(sock, rx);
+            looped += n;
+            moved |= self.sent_or_failed(n, err);
+            // again only if all went out and more is waiting (the receive
+            // stopped because rx was full, not because the socket would
+            // block)
+            if !rx.is_empty() || !sock.ready().is_readable() {
+                break;
+            }
+        }
+        if self.eof {
+            // the echo is complete once everything that came is sent
+            self.shut_requested = true;
+        }
+        if !self.dead && !self.shut_done && self.shut_requested && tx.is_empty() && rx.is_empty() {
+            let _ = sock.get().shutdown(Shutdown::Write);
+            self.shut_done = true;
+            moved = true;
+        }
+        if self.dead {
+            // the peer is gone: what was to go back to it cannot
+            self.discarded += (tx.len() + rx.len()) as u64;
+            tx.clear();
+            rx.clear();
+        }
+        (moved, looped)
+    }
+
+    /// Counts `n` bytes sent, and fails the connection with `err`. Returns
+    /// whether anything moved or changed.
+    fn sent_or_failed(&mut self, n: usize, err: Option<io::Error>) -> bool {
+        self.sent += n as u64;
+        match err {
+            Some(e) => {
+                self.fail(to_error(&e));
+                true
+            }
+            None => n > 0,
+        }
+    }
+
     /// The connection failed with `e`.
     pub(crate) fn fail(&mut self, e: Error) {
         self.dead = true;
         self.error = Some(e);
     }
 }
+
+/// At most this many rounds of receiving into `rx` and sending it back per
+/// loopback service.
+const LOOPBACK_ROUNDS: usize = 4;
 
 /// How a receive ended.
 #[derive(Debug)]

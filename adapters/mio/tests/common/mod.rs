@@ -53,6 +53,8 @@ pub struct Seen {
     pub errors: Vec<hio::Error>,
     pub rx_full: bool,
     pub tx_full: bool,
+    /// Bytes the server's remotes sent back in loopback mode.
+    pub looped: u64,
     pub max_remotes: usize,
     pub echoed: u64,
 }
@@ -62,6 +64,19 @@ pub struct Seen {
 /// another thread. Returns the ending, what the server saw, and what the
 /// client returned.
 pub fn echo_with<const RX: usize, const TX: usize, T: Send + 'static>(
+    config: ServerConfig,
+    mode: Mode,
+    limit: Tock,
+    client: impl FnOnce(SocketAddr) -> T + Send + 'static,
+    done: impl FnMut(&TcpServer<RX, TX>) -> bool,
+) -> (Ending, Seen, T) {
+    echo_with_echo(false, config, mode, limit, client, done)
+}
+
+/// As [`echo_with`], with an echo doer that copies `rx` into `tx` itself
+/// (`copying`) or puts the remotes in loopback mode (the default).
+pub fn echo_with_echo<const RX: usize, const TX: usize, T: Send + 'static>(
+    copying: bool,
     config: ServerConfig,
     mode: Mode,
     limit: Tock,
@@ -77,6 +92,9 @@ pub fn echo_with<const RX: usize, const TX: usize, T: Send + 'static>(
     let stop = runner.stopper();
     let mut serve = ServerDoer::new("server", &server);
     let mut echo = EchoServerDoer::new("echo", &server);
+    if copying {
+        echo = echo.copying();
+    }
     let mut watch = Doify::new("watch", |_cx, phase| {
         if phase != Phase::Recur {
             return Ok(Recur::NEXT);
@@ -111,9 +129,11 @@ pub fn echo_with<const RX: usize, const TX: usize, T: Send + 'static>(
     let ending = runner.run(&mut doist, Some(limit)).unwrap();
     drop(doist);
     let echoed = echo.echoed();
+    let looped = server.borrow().looped();
     let out = handle.join().unwrap();
     let mut seen = seen.into_inner();
     seen.echoed = echoed;
+    seen.looped = looped;
     (ending, seen, out)
 }
 
