@@ -97,3 +97,39 @@ impl From<IoKind> for Error {
         Error::Io(k)
     }
 }
+
+/// The kind of an OS error (feature `std`): the same name where hio has
+/// one; `UnexpectedEof` (a stream that ended early) is
+/// [`IoKind::BrokenPipe`]; anything else (`WouldBlock` too: callers handle
+/// it before mapping) is [`IoKind::Other`].
+///
+/// ```
+/// use hio::IoKind;
+/// assert_eq!(IoKind::from(std::io::ErrorKind::TimedOut), IoKind::TimedOut);
+/// assert_eq!(IoKind::from(std::io::ErrorKind::UnexpectedEof), IoKind::BrokenPipe);
+/// assert_eq!(IoKind::from(std::io::ErrorKind::WouldBlock), IoKind::Other);
+/// ```
+#[cfg(feature = "std")]
+impl From<std::io::ErrorKind> for IoKind {
+    fn from(kind: std::io::ErrorKind) -> Self {
+        use std::io::ErrorKind as K;
+        match kind {
+            K::NotFound => IoKind::NotFound,
+            K::PermissionDenied => IoKind::PermissionDenied,
+            K::ConnectionRefused => IoKind::ConnectionRefused,
+            K::ConnectionReset => IoKind::ConnectionReset,
+            K::ConnectionAborted => IoKind::ConnectionAborted,
+            K::NotConnected => IoKind::NotConnected,
+            K::AddrInUse => IoKind::AddrInUse,
+            K::AddrNotAvailable => IoKind::AddrNotAvailable,
+            K::BrokenPipe | K::UnexpectedEof => IoKind::BrokenPipe,
+            K::InvalidInput => IoKind::InvalidInput,
+            K::InvalidData => IoKind::InvalidData,
+            K::TimedOut => IoKind::TimedOut,
+            K::Interrupted => IoKind::Interrupted,
+            K::Unsupported => IoKind::Unsupported,
+            K::OutOfMemory => IoKind::OutOfMemory,
+            _ => IoKind::Other,
+        }
+    }
+}
