@@ -32,7 +32,8 @@ pub enum Error {
 }
 
 /// IO error kinds, mirroring `embedded_io::ErrorKind` and `std::io::ErrorKind`
-/// so adapters can map onto them without the core depending on either.
+/// so adapters can map onto them without the core depending on either (the
+/// `std` feature adds `From<std::io::ErrorKind>`, for the host adapters).
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
