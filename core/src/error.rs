@@ -32,7 +32,8 @@ pub enum Error {
 }
 
 /// IO error kinds, mirroring `embedded_io::ErrorKind` and `std::io::ErrorKind`
-/// so adapters can map onto them without the core depending on either.
+/// so adapters can map onto them without the core depending on either (the
+/// `std` feature adds `From<std::io::ErrorKind>`, for the host adapters).
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -95,5 +96,41 @@ impl core::error::Error for Error {}
 impl From<IoKind> for Error {
     fn from(k: IoKind) -> Self {
         Error::Io(k)
+    }
+}
+
+/// The kind of an OS error (feature `std`): the same name where hio has
+/// one; `UnexpectedEof` (a stream that ended early) is
+/// [`IoKind::BrokenPipe`]; anything else (`WouldBlock` too: callers handle
+/// it before mapping) is [`IoKind::Other`].
+///
+/// ```
+/// use hio::IoKind;
+/// assert_eq!(IoKind::from(std::io::ErrorKind::TimedOut), IoKind::TimedOut);
+/// assert_eq!(IoKind::from(std::io::ErrorKind::UnexpectedEof), IoKind::BrokenPipe);
+/// assert_eq!(IoKind::from(std::io::ErrorKind::WouldBlock), IoKind::Other);
+/// ```
+#[cfg(feature = "std")]
+impl From<std::io::ErrorKind> for IoKind {
+    fn from(kind: std::io::ErrorKind) -> Self {
+        use std::io::ErrorKind as K;
+        match kind {
+            K::NotFound => IoKind::NotFound,
+            K::PermissionDenied => IoKind::PermissionDenied,
+            K::ConnectionRefused => IoKind::ConnectionRefused,
+            K::ConnectionReset => IoKind::ConnectionReset,
+            K::ConnectionAborted => IoKind::ConnectionAborted,
+            K::NotConnected => IoKind::NotConnected,
+            K::AddrInUse => IoKind::AddrInUse,
+            K::AddrNotAvailable => IoKind::AddrNotAvailable,
+            K::BrokenPipe | K::UnexpectedEof => IoKind::BrokenPipe,
+            K::InvalidInput => IoKind::InvalidInput,
+            K::InvalidData => IoKind::InvalidData,
+            K::TimedOut => IoKind::TimedOut,
+            K::Interrupted => IoKind::Interrupted,
+            K::Unsupported => IoKind::Unsupported,
+            K::OutOfMemory => IoKind::OutOfMemory,
+            _ => IoKind::Other,
+        }
     }
 }

@@ -120,6 +120,11 @@
 //! linked (about 1.5 KiB of flash on thumbv7m). [`Dynamic`], hio's
 //! behaviour, is the default.
 //!
+//! The core is `#![no_std]` and stays so unless its `std` feature is on:
+//! a host adapter turns that on for `impl From<std::io::ErrorKind> for`
+//! [`IoKind`], the one mapping of OS errors that hio-mio and hio-iocp
+//! share. Firmware never turns it on.
+//!
 //! ### What the compiler guarantees
 //!
 //! A doer lent to a scheduler cannot be touched, moved or dropped until the
@@ -180,6 +185,9 @@
 #![no_std]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+
+#[cfg(feature = "std")]
+extern crate std;
 
 pub mod buf;
 mod codoer;

@@ -152,7 +152,8 @@
 //!
 //! ## Dependencies, and why
 //!
-//! * `hio`: the doers, the scheduler and the byte rings.
+//! * `hio`: the doers, the scheduler and the byte rings; with its `std`
+//!   feature, the mapping of OS errors onto [`hio::IoKind`].
 //! * `windows-sys` (Windows only): the raw Win32 declarations, with only
 //!   the API families used enabled (Foundation, IO, FileSystem, Pipes,
 //!   Communication, and Security for `CreateFileW`'s signature). Not

@@ -124,25 +124,8 @@ impl<D: Device> Doer for Service<'_, D> {
     }
 }
 
-/// Maps an OS error onto [`hio::Error`].
+/// Maps an OS error onto [`hio::Error`]: `Error::Io` with hio's
+/// `IoKind::from` its kind (the mapping hio-mio shares).
 pub fn to_error(e: &io::Error) -> Error {
-    use io::ErrorKind as K;
-    Error::Io(match e.kind() {
-        K::NotFound => IoKind::NotFound,
-        K::PermissionDenied => IoKind::PermissionDenied,
-        K::ConnectionRefused => IoKind::ConnectionRefused,
-        K::ConnectionReset => IoKind::ConnectionReset,
-        K::ConnectionAborted => IoKind::ConnectionAborted,
-        K::NotConnected => IoKind::NotConnected,
-        K::AddrInUse => IoKind::AddrInUse,
-        K::AddrNotAvailable => IoKind::AddrNotAvailable,
-        K::BrokenPipe => IoKind::BrokenPipe,
-        K::InvalidInput => IoKind::InvalidInput,
-        K::InvalidData => IoKind::InvalidData,
-        K::TimedOut => IoKind::TimedOut,
-        K::Interrupted => IoKind::Interrupted,
-        K::Unsupported => IoKind::Unsupported,
-        K::OutOfMemory => IoKind::OutOfMemory,
-        _ => IoKind::Other,
-    })
+    Error::Io(IoKind::from(e.kind()))
 }

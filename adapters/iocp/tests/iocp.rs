@@ -3,6 +3,11 @@
 #![cfg(windows)]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)] // test code
 
+// The COM port setup, shared with hio-serial's `tests/com.rs`.
+#[path = "support/com.rs"]
+mod support;
+use support::com_port;
+
 use std::cell::{Cell, RefCell};
 use std::time::{Duration, Instant};
 
@@ -403,34 +408,10 @@ fn an_idle_runner_sleeps_in_the_port_until_the_next_due_pass() {
     assert!(wall >= Duration::from_millis(990), "{wall:?}");
 }
 
-/// The COM port the CI step exposes to wine (a pty whose other end echoes
-/// every byte back), from `HIO_TEST_COM`.
-/// Held by each COM test: there is one port, and it is opened exclusively.
-static COM: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-fn com_port() -> Option<String> {
-    match std::env::var("HIO_TEST_COM") {
-        Ok(name) if !name.is_empty() => Some(name),
-        _ => {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "CI is set but HIO_TEST_COM names no COM port (see .ci/steps/60-windows.sh)"
-            );
-            eprintln!(
-                "SKIPPED: HIO_TEST_COM is not set (a COM port whose other end echoes; \
-                 .ci/steps/60-windows.sh sets one up under wine)"
-            );
-            None
-        }
-    }
-}
-
 #[test]
 fn a_com_port_echo_through_the_completion_port() {
-    let Some(name) = com_port() else { return };
-    let _one_at_a_time = COM
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let Some(held) = com_port() else { return };
+    let name = &held.name;
     let mut runner = Runner::new().unwrap().with_mode(Mode::Ready);
     let config = SerialConfig::new(115_200)
         .data_bits(DataBits::Eight)
@@ -439,7 +420,7 @@ fn a_com_port_echo_through_the_completion_port() {
         .flow_control(FlowControl::None)
         .read_wait(Duration::from_millis(200));
     let com: RefCell<Stream<256, 256>> =
-        RefCell::new(Stream::serial(&runner.port(), &name, &config).unwrap());
+        RefCell::new(Stream::serial(&runner.port(), name, &config).unwrap());
     assert!(com.borrow().connected());
     let message: Vec<u8> = (0..1000u64).map(pattern).collect();
     let sent = Cell::new(0usize);
@@ -481,14 +462,12 @@ fn a_com_port_echo_through_the_completion_port() {
 
 #[test]
 fn an_idle_com_port_read_is_renewed_after_its_wait_not_spun() {
-    let Some(name) = com_port() else { return };
-    let _one_at_a_time = COM
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let Some(held) = com_port() else { return };
+    let name = &held.name;
     let mut runner = Runner::new().unwrap().with_mode(Mode::Ready);
     let config = SerialConfig::new(115_200).read_wait(Duration::from_millis(100));
     let com: RefCell<Stream<64, 64>> =
-        RefCell::new(Stream::serial(&runner.port(), &name, &config).unwrap());
+        RefCell::new(Stream::serial(&runner.port(), name, &config).unwrap());
     let mut service = Service::new("com", &com);
     let mut doist: Doist<'_, 1> = Doist::new(Tock::from_millis(1));
     doist.add(&mut service).unwrap();
@@ -505,10 +484,8 @@ fn an_idle_com_port_read_is_renewed_after_its_wait_not_spun() {
 
 #[test]
 fn a_com_port_takes_other_settings() {
-    let Some(name) = com_port() else { return };
-    let _one_at_a_time = COM
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let Some(held) = com_port() else { return };
+    let name = &held.name;
     let runner = Runner::new().unwrap();
     for config in [
         SerialConfig::new(9600)
@@ -519,7 +496,7 @@ fn a_com_port_takes_other_settings() {
             .parity(Parity::Odd)
             .flow_control(FlowControl::Software),
     ] {
-        let com: Stream<16, 16> = Stream::serial(&runner.port(), &name, &config)
+        let com: Stream<16, 16> = Stream::serial(&runner.port(), name, &config)
             .unwrap_or_else(|e| panic!("{config:?}: {e}"));
         assert!(com.connected());
         let back = com.serial_config().unwrap();

@@ -402,28 +402,10 @@ impl<S: Source> Drop for Registered<S> {
     }
 }
 
-/// The [`IoKind`] of a `std::io::ErrorKind`.
+/// The [`IoKind`] of a `std::io::ErrorKind` (hio's `From` impl, feature
+/// `std`, the one mapping that hio-mio and hio-iocp share).
 pub fn io_kind(kind: io::ErrorKind) -> IoKind {
-    use io::ErrorKind as K;
-    match kind {
-        K::NotFound => IoKind::NotFound,
-        K::PermissionDenied => IoKind::PermissionDenied,
-        K::ConnectionRefused => IoKind::ConnectionRefused,
-        K::ConnectionReset => IoKind::ConnectionReset,
-        K::ConnectionAborted => IoKind::ConnectionAborted,
-        K::NotConnected => IoKind::NotConnected,
-        K::AddrInUse => IoKind::AddrInUse,
-        K::AddrNotAvailable => IoKind::AddrNotAvailable,
-        K::BrokenPipe => IoKind::BrokenPipe,
-        K::InvalidInput => IoKind::InvalidInput,
-        K::InvalidData => IoKind::InvalidData,
-        K::TimedOut => IoKind::TimedOut,
-        K::Interrupted => IoKind::Interrupted,
-        K::Unsupported => IoKind::Unsupported,
-        K::OutOfMemory => IoKind::OutOfMemory,
-        K::UnexpectedEof => IoKind::BrokenPipe,
-        _ => IoKind::Other,
-    }
+    IoKind::from(kind)
 }
 
 /// An OS error as a [`hio::Error`]: `Error::Io` with its [`io_kind`].

@@ -110,7 +110,10 @@
 //! ## Platforms
 //!
 //! OS code lives under `src/sys/<os>/` behind one contract (written at the
-//! top of `src/sys/mod.rs`); the public surface is the same on both:
+//! top of `src/sys/mod.rs`): a small link that opens the port, moves
+//! bytes and closes it; the device (rings, counters, state, reopen timer)
+//! and its doer are one platform-independent piece (`src/port.rs`). The
+//! public surface is the same on both:
 //! [`PortConfig`], [`Settings`], [`PortError`], the rings, [`PortDoer`]'s
 //! open on enter, service on recur, close on exit, and the reopen on a
 //! timer.
@@ -163,10 +166,12 @@
 
 mod config;
 mod console;
+#[cfg(any(unix, windows))]
+mod port;
 mod sys;
 
 pub use config::{PortConfig, PortError, Settings, serial_kind};
 pub use console::StdinFeed;
-pub use serialport;
 #[cfg(any(unix, windows))]
-pub use sys::{PortDoer, SerialPort};
+pub use port::{PortDoer, SerialPort};
+pub use serialport;

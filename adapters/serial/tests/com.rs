@@ -6,6 +6,11 @@
 // Tests may panic on a broken expectation: that is how they fail.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
+// The COM port setup, shared with hio-iocp's `tests/iocp.rs`.
+#[path = "../../iocp/tests/support/com.rs"]
+mod support;
+use support::com_port;
+
 use std::cell::RefCell;
 use std::time::Instant;
 
@@ -14,38 +19,15 @@ use hio_iocp::{Ending, Mode, Runner};
 use hio_serial::serialport::{DataBits, FlowControl, Parity, StopBits};
 use hio_serial::{PortConfig, PortDoer, PortError, SerialPort};
 
-/// Held by each COM test: there is one port, and it is opened exclusively.
-static COM: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-/// The COM port the CI step exposes to wine, from `HIO_TEST_COM`.
-fn com_port() -> Option<String> {
-    match std::env::var("HIO_TEST_COM") {
-        Ok(name) if !name.is_empty() => Some(name),
-        _ => {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "CI is set but HIO_TEST_COM names no COM port (see .ci/steps/60-windows.sh)"
-            );
-            eprintln!(
-                "SKIPPED: HIO_TEST_COM is not set (a COM port whose other end echoes; \
-                 .ci/steps/60-windows.sh sets one up under wine)"
-            );
-            None
-        }
-    }
-}
-
 #[test]
 fn all_byte_values_echo_through_the_completion_port() {
-    let Some(name) = com_port() else { return };
-    let _one_at_a_time = COM
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let Some(held) = com_port() else { return };
+    let name = &held.name;
     let mut runner = Runner::new().unwrap().with_mode(Mode::Ready);
     // rings smaller than the message: back pressure both ways
     let port: RefCell<SerialPort<128, 128>> = RefCell::new(SerialPort::with_port(
         &runner.port(),
-        PortConfig::new(&name, 115_200),
+        PortConfig::new(name, 115_200),
     ));
     // every byte value, four times, in an order that is not a count
     let message: Vec<u8> = (0..1024u32).map(|i| (i * 167 + i / 256) as u8).collect();
@@ -98,17 +80,15 @@ fn all_byte_values_echo_through_the_completion_port() {
 
 #[test]
 fn settings_are_applied_and_read_back() {
-    let Some(name) = com_port() else { return };
-    let _one_at_a_time = COM
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let Some(held) = com_port() else { return };
+    let name = &held.name;
     let runner = Runner::new().unwrap();
     for (baud, stop_bits, flow_control) in [
         (9600, StopBits::Two, FlowControl::Hardware),
         (57_600, StopBits::One, FlowControl::Software),
         (115_200, StopBits::Two, FlowControl::None),
     ] {
-        let config = PortConfig::new(&name, baud)
+        let config = PortConfig::new(name, baud)
             .data_bits(DataBits::Seven)
             .parity(Parity::Even)
             .stop_bits(stop_bits)
@@ -133,7 +113,7 @@ fn settings_are_applied_and_read_back() {
     // SetCommState (9600 7E2) on a pty left at 115200 with two stop bits
     // (`set_line_control tcsetattr error 'Invalid argument'`, 7 runs of 8)
     let mut port: SerialPort =
-        SerialPort::with_port(&runner.port(), PortConfig::new(&name, 115_200));
+        SerialPort::with_port(&runner.port(), PortConfig::new(name, 115_200));
     port.open(Tyme::ZERO).unwrap();
     assert_eq!(port.settings().unwrap().stop_bits, StopBits::One);
 }

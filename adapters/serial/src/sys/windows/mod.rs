@@ -2,4 +2,4 @@
 
 mod port;
 
-pub use port::{PortDoer, SerialPort};
+pub(crate) use port::Com;

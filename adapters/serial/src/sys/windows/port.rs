@@ -1,27 +1,18 @@
-//! The serial port device ([`SerialPort`]) and its service doer
-//! ([`PortDoer`]) on Windows: an overlapped COM port ([`hio_iocp::Stream`])
-//! on the completion port of a [`hio_iocp::Runner`].
+//! The Windows link of the serial port device: an overlapped COM port
+//! ([`hio_iocp::Stream`]) on the completion port of a
+//! [`hio_iocp::Runner`], and the constructor that makes a port on that
+//! runner's [`Port`].
 
-use std::cell::RefCell;
 use std::fmt;
 
 use hio::buf::Ring;
-use hio::{Cx, Doer, Error, IoKind, Recur, Tyme, Tymee, Tymer};
+use hio::{Error, IoKind, Tyme};
 use hio_iocp::{Device, Port, SerialConfig, Stream};
 use serialport::{DataBits, FlowControl, Parity, StopBits};
 
 use crate::config::{PortConfig, PortError, Settings};
-
-enum State {
-    /// Not open and not trying (before the first open, after a close, or
-    /// failed without reopen).
-    Closed,
-    /// Open: the COM stream (boxed: its rings and operation cells are
-    /// large, and it is made and dropped on every reopen).
-    Open(Box<Stream<RX_CHUNK, TX_CHUNK>>),
-    /// Waiting to reopen when this timer expires.
-    Waiting(Tymer<'static>),
-}
+use crate::port::{SerialPort, State};
+use crate::sys::{Link, Moved};
 
 /// The stream's own rings: the staging between the kernel's buffers and
 /// the device's rings (which survive a reopen). One overlapped read or
@@ -29,72 +20,103 @@ enum State {
 const RX_CHUNK: usize = 4096;
 const TX_CHUNK: usize = 4096;
 
-impl fmt::Debug for State {
+/// The open COM stream (boxed: its rings and operation cells are large,
+/// and it is made and dropped on every reopen).
+pub(crate) struct Com {
+    stream: Box<Stream<RX_CHUNK, TX_CHUNK>>,
+    /// The stream's `sent()` at the last service (its counter restarts
+    /// with every open).
+    sent: u64,
+}
+
+impl fmt::Debug for Com {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            State::Closed => f.write_str("Closed"),
-            State::Open(s) => write!(f, "Open(in flight: {})", s.in_flight()),
-            State::Waiting(t) => write!(f, "Waiting(until {:?})", t.stop()),
-        }
+        write!(f, "in flight: {}", self.stream.in_flight())
     }
 }
 
-/// A serial port with rx/tx byte rings of `RX` and `TX` bytes (hio's
-/// serial `Device`), serviced by a [`PortDoer`]. **Windows**: a COM port
-/// with overlapped reads and writes on the completion port of a
-/// [`hio_iocp::Runner`].
-///
-/// The same device as on Unix (the same [`PortConfig`], [`PortError`],
-/// rings, open/service/close and reopen on a timer), with one difference:
-/// the runner. Overlapped IO completes on a completion port, so the port
-/// is made with [`with_port`](Self::with_port) on the [`Port`] of the
-/// `hio_iocp::Runner` that runs its [`PortDoer`] (not `hio_mio`'s runner,
-/// and not `Doist::run`: only that runner takes the completions off the
-/// port). There is no `with_io` or `polled` constructor on Windows.
-///
-/// Bytes pass through the COM stream's own 4 KiB rings on their way to
-/// and from the device's rings (which must survive a reopen, and a new
-/// stream is opened each time): a service moves `tx` into the stream,
-/// services it (collects finished operations, starts the next ones) and
-/// moves what arrived into `rx`. A read is started only for the room the
-/// stream's ring has, and that ring is emptied only as far as `rx` has
-/// room: a full `rx` is back pressure, as on Unix.
-///
-/// # Contract
-///
-/// As on Unix: any doer context; only [`service`](Self::service),
-/// [`open`](Self::open) and [`close`](Self::close) touch the OS; short
-/// reads and writes are normal; one service moves at most
-/// `RX + TX` bytes; a port that cannot be opened or fails keeps the reason
-/// in [`error`](Self::error) and is closed (and reopened after
-/// [`PortConfig::reopen`]'s delay). Closing drops the COM stream, which
-/// cancels its operations and waits on the port (up to about a second) for
-/// their completions before its buffers are freed.
-pub struct SerialPort<const RX: usize = 4096, const TX: usize = 4096> {
-    port: Port,
-    config: PortConfig,
-    state: State,
-    rx: Box<Ring<RX>>,
-    tx: Box<Ring<TX>>,
-    error: Option<PortError>,
-    attempts: u64,
-    opens: u64,
-    received: u64,
-    sent: u64,
-    /// The stream's `sent()` at the last service (its counter restarts
-    /// with every open).
-    stream_sent: u64,
+impl<const RX: usize, const TX: usize> SerialPort<RX, TX> {
+    /// A port on `port`, the completion port of the
+    /// [`hio_iocp::Runner`] that will run its
+    /// [`PortDoer`](crate::PortDoer); not open yet (its doer opens it on
+    /// enter). `config.path` is the COM port's name (`COM5`, or
+    /// `\\.\COM12`).
+    pub fn with_port(port: &Port, config: PortConfig) -> Self {
+        Self::make(port.clone(), config)
+    }
+
+    /// True when nothing is waiting to be written: `tx` is empty and the
+    /// COM stream has written everything it took (or the port is not open).
+    pub fn flushed(&self) -> bool {
+        self.tx.is_empty()
+            && match &self.state {
+                State::Open(com) => com.stream.flushed(),
+                _ => true,
+            }
+    }
 }
 
-impl<const RX: usize, const TX: usize> fmt::Debug for SerialPort<RX, TX> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SerialPort")
-            .field("path", &self.config.path)
-            .field("state", &self.state)
-            .field("rx", &self.rx.len())
-            .field("tx", &self.tx.len())
-            .field("error", &self.error)
-            .finish()
+impl Link for Com {
+    /// The completion port of the runner that runs the port's doer.
+    type Host = Port;
+
+    fn open(port: &Port, config: &PortConfig) -> Result<Self, PortError> {
+        let name = config.path.to_string_lossy().into_owned();
+        match Stream::serial(port, &name, &to_iocp(config)) {
+            Ok(stream) => Ok(Com {
+                stream: Box::new(stream),
+                sent: 0,
+            }),
+            Err(e) => Err(PortError::Open(kind(e))),
+        }
+    }
+
+    fn note(port: &Port) {
+        port.note_activity();
+    }
+
+    /// `GetCommState`: under wine on a Linux pty, always 8 data bits and
+    /// no parity.
+    fn settings(&self) -> Result<Settings, Error> {
+        Ok(from_iocp(&self.stream.serial_config()?))
+    }
+
+    fn transfer<const RX: usize, const TX: usize>(
+        &mut self,
+        tyme: Tyme,
+        rx: &mut Ring<RX>,
+        tx: &mut Ring<TX>,
+    ) -> Moved {
+        let stream = &mut self.stream;
+        let handed = shift(tx, stream.tx_mut());
+        let result = stream.service(tyme);
+        let moved = shift(stream.rx_mut(), rx);
+        // a second round: what was just moved out of the stream's ring
+        // makes room for the next read, started now instead of next pass
+        let result = result.and_then(|()| stream.service(tyme));
+        let sent = stream.sent();
+        let newly_sent = sent.saturating_sub(self.sent);
+        self.sent = sent;
+        let lost = match result {
+            Err(e) => Some(PortError::Failed(kind(e))),
+            Ok(()) if stream.cutoff() => Some(match stream.error() {
+                Some(e) => PortError::Failed(kind(e)),
+                None => PortError::Hangup,
+            }),
+            Ok(()) => None,
+        };
+        Moved {
+            sent: newly_sent,
+            received: moved,
+            active: handed + moved > 0,
+            lost,
+        }
+    }
+
+    /// Moves what the stream had received into `rx` (as far as it has
+    /// room), then drops the stream, which cancels its IO.
+    fn close<const RX: usize>(mut self, rx: &mut Ring<RX>) -> u64 {
+        shift(self.stream.rx_mut(), rx)
     }
 }
 
@@ -158,224 +180,6 @@ fn kind(e: Error) -> IoKind {
     }
 }
 
-impl<const RX: usize, const TX: usize> SerialPort<RX, TX> {
-    /// A port on `port`, the completion port of the
-    /// [`hio_iocp::Runner`] that will run its [`PortDoer`]; not open yet
-    /// (its doer opens it on enter). `config.path` is the COM port's name
-    /// (`COM5`, or `\\.\COM12`).
-    pub fn with_port(port: &Port, config: PortConfig) -> Self {
-        SerialPort {
-            port: port.clone(),
-            config,
-            state: State::Closed,
-            rx: Box::new(Ring::new()),
-            tx: Box::new(Ring::new()),
-            error: None,
-            attempts: 0,
-            opens: 0,
-            received: 0,
-            sent: 0,
-            stream_sent: 0,
-        }
-    }
-
-    /// The configuration.
-    pub fn config(&self) -> &PortConfig {
-        &self.config
-    }
-    /// True while open.
-    pub fn is_open(&self) -> bool {
-        matches!(self.state, State::Open(_))
-    }
-    /// True while waiting to reopen.
-    pub fn is_waiting(&self) -> bool {
-        matches!(self.state, State::Waiting(_))
-    }
-    /// When the port will be reopened (the end of its reopen timer), while
-    /// waiting to.
-    pub fn reopen_at(&self) -> Option<Tyme> {
-        match &self.state {
-            State::Waiting(timer) => Some(timer.stop()),
-            _ => None,
-        }
-    }
-    /// Why the port is not open (or why it closed last): `None` while it
-    /// works. Cleared by a successful open.
-    pub fn error(&self) -> Option<PortError> {
-        self.error
-    }
-    /// Open attempts so far.
-    pub fn attempts(&self) -> u64 {
-        self.attempts
-    }
-    /// Successful opens so far.
-    pub fn opens(&self) -> u64 {
-        self.opens
-    }
-    /// Bytes received so far (over every open), counted as they reach
-    /// `rx`.
-    pub fn received(&self) -> u64 {
-        self.received
-    }
-    /// Bytes written to the port so far (completed writes).
-    pub fn sent(&self) -> u64 {
-        self.sent
-    }
-    /// What arrived, oldest first.
-    pub fn rx(&self) -> &Ring<RX> {
-        &self.rx
-    }
-    /// What arrived, to read and consume.
-    pub fn rx_mut(&mut self) -> &mut Ring<RX> {
-        &mut self.rx
-    }
-    /// What is to be sent (not yet handed to the COM stream).
-    pub fn tx(&self) -> &Ring<TX> {
-        &self.tx
-    }
-    /// What is to be sent, to write into.
-    pub fn tx_mut(&mut self) -> &mut Ring<TX> {
-        &mut self.tx
-    }
-    /// Queues as much of `data` as `tx` has room for; returns how many
-    /// bytes (short when `tx` is full: the rest is still yours). Asks a
-    /// [`Mode::Ready`](hio_iocp::Mode::Ready) runner for a follow-up pass.
-    pub fn send(&mut self, data: &[u8]) -> usize {
-        let n = self.tx.write(data);
-        if n > 0 {
-            self.port.note_activity();
-        }
-        n
-    }
-
-    /// True when nothing is waiting to be written: `tx` is empty and the
-    /// COM stream has written everything it took (or the port is not open).
-    pub fn flushed(&self) -> bool {
-        self.tx.is_empty()
-            && match &self.state {
-                State::Open(s) => s.flushed(),
-                _ => true,
-            }
-    }
-
-    /// The line settings the open port reports back (`GetCommState`:
-    /// under wine on a Linux pty, always 8 data bits and no parity).
-    ///
-    /// # Errors
-    ///
-    /// `Error::Closed` when the port is not open; the OS error of reading
-    /// them back otherwise.
-    pub fn settings(&self) -> Result<Settings, Error> {
-        let State::Open(stream) = &self.state else {
-            return Err(Error::Closed);
-        };
-        Ok(from_iocp(&stream.serial_config()?))
-    }
-
-    /// Opens the port at `tyme` with its configured settings (closing it
-    /// first if open).
-    ///
-    /// # Errors
-    ///
-    /// Without reopen: the failure as `Error::Io(kind)` (`NotFound` for a
-    /// COM port that does not exist), also kept in [`error`](Self::error).
-    /// With reopen, the failure is kept and the open retried after the
-    /// delay; the call returns `Ok`.
-    pub fn open(&mut self, tyme: Tyme) -> Result<(), Error> {
-        self.close();
-        self.attempts += 1;
-        let name = self.config.path.to_string_lossy().into_owned();
-        match Stream::serial(&self.port, &name, &to_iocp(&self.config)) {
-            Ok(stream) => {
-                self.state = State::Open(Box::new(stream));
-                self.stream_sent = 0;
-                self.opens += 1;
-                self.error = None;
-                self.port.note_activity();
-                Ok(())
-            }
-            Err(e) => self.failed(tyme, PortError::Open(kind(e))),
-        }
-    }
-
-    /// Closes the port now (no reopen until [`open`](Self::open)). The
-    /// rings keep their bytes; bytes the COM stream had received are moved
-    /// into `rx` first (as far as it has room), bytes it had taken from
-    /// `tx` but not written are lost with it.
-    pub fn close(&mut self) {
-        if let State::Open(stream) = &mut self.state {
-            self.received += shift(stream.rx_mut(), &mut self.rx);
-            self.port.note_activity();
-        }
-        self.state = State::Closed;
-    }
-
-    /// The port failed with `e` at `tyme`: wait to reopen, or stay closed.
-    fn failed(&mut self, tyme: Tyme, e: PortError) -> Result<(), Error> {
-        self.error = Some(e);
-        self.port.note_activity();
-        match self.config.reopen {
-            Some(delay) => {
-                self.state = State::Waiting(Tymer::starting_at(Tymee::unwound(), delay, tyme));
-                Ok(())
-            }
-            None => {
-                self.state = State::Closed;
-                Err(e.to_error())
-            }
-        }
-    }
-
-    /// One service at `tyme` (hio's `serviceAll`): reopens when the reopen
-    /// timer has expired, hands what `tx` holds to the COM stream, services
-    /// the stream (collects finished reads and writes, starts new ones),
-    /// and moves what arrived into `rx` as far as it has room.
-    ///
-    /// # Errors
-    ///
-    /// Without reopen, a failed open. A port that fails while open is not
-    /// an error here: it is closed and the reason kept in
-    /// [`error`](Self::error) (and, with reopen on, reopened later).
-    pub fn service(&mut self, tyme: Tyme) -> Result<(), Error> {
-        if let State::Waiting(timer) = &self.state
-            && tyme >= timer.stop()
-        {
-            self.open(tyme)?;
-        }
-        let State::Open(stream) = &mut self.state else {
-            return Ok(());
-        };
-        let handed = shift(&mut self.tx, stream.tx_mut());
-        let result = stream.service(tyme);
-        let moved = shift(stream.rx_mut(), &mut self.rx);
-        // a second round: what was just moved out of the stream's ring
-        // makes room for the next read, started now instead of next pass
-        let result = result.and_then(|()| stream.service(tyme));
-        let sent = stream.sent();
-        self.sent += sent.saturating_sub(self.stream_sent);
-        self.stream_sent = sent;
-        self.received += moved;
-        if handed + moved > 0 {
-            self.port.note_activity();
-        }
-        let lost = match result {
-            Err(e) => Some(PortError::Failed(kind(e))),
-            Ok(()) if stream.cutoff() => Some(match stream.error() {
-                Some(e) => PortError::Failed(kind(e)),
-                None => PortError::Hangup,
-            }),
-            Ok(()) => None,
-        };
-        if let Some(e) = lost {
-            self.close();
-            // a failed port is a state; with reopen off the doer goes on
-            // (the application decides), so the result is dropped
-            let _ = self.failed(tyme, e);
-        }
-        Ok(())
-    }
-}
-
 /// Moves bytes from `from` to `to`, as far as `from` has bytes and `to`
 /// room; returns how many.
 fn shift<const A: usize, const B: usize>(from: &mut Ring<A>, to: &mut Ring<B>) -> u64 {
@@ -388,69 +192,4 @@ fn shift<const A: usize, const B: usize>(from: &mut Ring<A>, to: &mut Ring<B>) -
         moved += from.consume(n) as u64;
     }
     moved
-}
-
-/// The service doer of a [`SerialPort`] (hio's serial service doer): opens
-/// the port on enter, services it every run, closes it on exit. Run it
-/// with the [`hio_iocp::Runner`] whose port the device was made on.
-///
-/// # Contract
-///
-/// As on Unix: **enter** opens the port; **recur** calls
-/// [`SerialPort::service`] and asks to run again on the next pass;
-/// **exit** closes the port (in every ending, which cancels its IO).
-/// Without reopen, a port that cannot be opened aborts the doer with its
-/// error (`Io(NotFound)` for a missing COM port); with
-/// [`fail_on_hangup`](Self::fail_on_hangup), a port that failed while
-/// open aborts it too. The device borrowed elsewhere during the step is
-/// `Error::Misuse`.
-pub struct PortDoer<'a, const RX: usize = 4096, const TX: usize = 4096> {
-    name: &'static str,
-    port: &'a RefCell<SerialPort<RX, TX>>,
-    fail_on_hangup: bool,
-}
-
-impl<'a, const RX: usize, const TX: usize> PortDoer<'a, RX, TX> {
-    /// The service doer named `name` for `port`.
-    pub fn new(name: &'static str, port: &'a RefCell<SerialPort<RX, TX>>) -> Self {
-        PortDoer {
-            name,
-            port,
-            fail_on_hangup: false,
-        }
-    }
-    /// With `true`, a port that failed while open (and is not to be
-    /// reopened) aborts the doer with its error instead of staying a
-    /// state of the device.
-    #[must_use]
-    pub fn fail_on_hangup(mut self, fail: bool) -> Self {
-        self.fail_on_hangup = fail;
-        self
-    }
-}
-
-impl<const RX: usize, const TX: usize> Doer for PortDoer<'_, RX, TX> {
-    fn name(&self) -> &'static str {
-        self.name
-    }
-    fn enter(&mut self, cx: &mut Cx<'_>) -> Result<Recur, Error> {
-        let mut p = self.port.try_borrow_mut().map_err(|_| Error::Misuse)?;
-        p.open(cx.tyme())?;
-        Ok(Recur::NEXT)
-    }
-    fn recur(&mut self, cx: &mut Cx<'_>) -> Result<Recur, Error> {
-        let mut p = self.port.try_borrow_mut().map_err(|_| Error::Misuse)?;
-        p.service(cx.tyme())?;
-        if self.fail_on_hangup
-            && let (State::Closed, Some(e)) = (&p.state, p.error)
-        {
-            return Err(e.to_error());
-        }
-        Ok(Recur::NEXT)
-    }
-    fn exit(&mut self, _cx: &mut Cx<'_>) {
-        if let Ok(mut p) = self.port.try_borrow_mut() {
-            p.close();
-        }
-    }
 }
