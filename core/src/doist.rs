@@ -363,6 +363,56 @@ impl<'a, const N: usize, S: Shape> Doist<'a, N, S> {
         Ok(())
     }
 
+    /// A pass run early, between two tocks, because something outside the
+    /// tree became ready (an IO runner's readiness pass): one pass with the
+    /// root tock taken as zero, so that the tyme does not advance and the
+    /// doers that yield a zero tock are due again at once, then the tock is
+    /// put back, unless a doer set a new one during the pass (that one is
+    /// kept, and the tick after the pass advances by it, as after any pass).
+    ///
+    /// # Contract
+    ///
+    /// * The same pass as [`recur`](Self::recur) in every other way: order,
+    ///   retymes of doers that yield a positive tock, errors.
+    /// * During the pass the root tock reads zero (a doer that asks for it
+    ///   sees zero).
+    ///
+    /// ```
+    /// use hio::{Cx, Doist, Error, Phase, Recur, Tock, Tyme};
+    ///
+    /// let mut runs = 0;
+    /// let mut poll = hio::Doify::new("poll", |_cx: &mut Cx<'_>, phase| {
+    ///     if phase == Phase::Recur {
+    ///         runs += 1;
+    ///     }
+    ///     Ok(Recur::NEXT)
+    /// });
+    /// let mut doist: Doist<'_, 1> = Doist::new(Tock::from_millis(10));
+    /// doist.add(&mut poll)?;
+    /// doist.enter()?;
+    /// doist.recur_early()?; // a socket became ready: run now
+    /// doist.recur_early()?; // and again: `poll` is due at once
+    /// assert_eq!(doist.tyme(), Tyme::ZERO);
+    /// assert_eq!(doist.tock(), Tock::from_millis(10));
+    /// doist.exit();
+    /// drop(doist);
+    /// assert_eq!(runs, 2);
+    /// # Ok::<(), Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`recur`](Self::recur).
+    pub fn recur_early(&mut self) -> Result<(), Error> {
+        let tock = self.sched.tock;
+        self.sched.tock = Tock::ZERO;
+        let r = self.recur();
+        if self.sched.tock.is_zero() {
+            self.sched.tock = tock;
+        }
+        r
+    }
+
     /// hio's `exit`: force closes every queued deed (cease, exit), from the
     /// last to the first (after an error: hio's split order, section 3.5).
     pub fn exit(&mut self) {

@@ -238,13 +238,7 @@ impl Runner {
         self.pending = false;
         let before = self.port.activity();
         if early {
-            let tock = doist.tock();
-            doist.set_tock(Tock::ZERO);
-            let r = doist.recur();
-            if doist.tock().is_zero() {
-                doist.set_tock(tock);
-            }
-            r?;
+            doist.recur_early()?;
             self.stats.ready_passes += 1;
         } else {
             doist.recur()?;

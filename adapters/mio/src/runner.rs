@@ -409,14 +409,7 @@ impl Runner {
         self.pending_io = false;
         let before = self.io.activity();
         if ready {
-            let tock = doist.tock();
-            doist.set_tock(Tock::ZERO);
-            let r = doist.recur();
-            // a doer that changed the root tock during the pass wins
-            if doist.tock().is_zero() {
-                doist.set_tock(tock);
-            }
-            r?;
+            doist.recur_early()?;
             self.stats.ready_passes += 1;
         } else {
             doist.recur()?;
