@@ -158,19 +158,7 @@ impl Flow {
         }
         if !self.dead && !self.eof {
             let (n, end) = receive(sock, rx);
-            self.received += n as u64;
-            moved |= n > 0;
-            match end {
-                RxEnd::Open => {}
-                RxEnd::Eof => {
-                    self.eof = true;
-                    moved = true;
-                }
-                RxEnd::Failed(e) => {
-                    self.fail(to_error(&e));
-                    moved = true;
-                }
-            }
+            moved |= self.received_or_ended(n, end);
         }
         if self.dead && !tx.is_empty() {
             // the peer is gone; the application may still be writing
@@ -222,19 +210,7 @@ impl Flow {
                 break;
             }
             let (n, end) = receive(sock, rx);
-            self.received += n as u64;
-            moved |= n > 0;
-            match end {
-                RxEnd::Open => {}
-                RxEnd::Eof => {
-                    self.eof = true;
-                    moved = true;
-                }
-                RxEnd::Failed(e) => {
-                    self.fail(to_error(&e));
-                    moved = true;
-                }
-            }
+            moved |= self.received_or_ended(n, end);
             if n == 0 || !tx.is_empty() || self.dead || self.shut_done {
                 break;
             }
@@ -276,6 +252,24 @@ impl Flow {
                 true
             }
             None => n > 0,
+        }
+    }
+
+    /// Counts `n` bytes received, and notes how the read ended (the peer's
+    /// end of stream, or a failure). Returns whether anything moved or
+    /// changed.
+    fn received_or_ended(&mut self, n: usize, end: RxEnd) -> bool {
+        self.received += n as u64;
+        match end {
+            RxEnd::Open => n > 0,
+            RxEnd::Eof => {
+                self.eof = true;
+                true
+            }
+            RxEnd::Failed(e) => {
+                self.fail(to_error(&e));
+                true
+            }
         }
     }
 
