@@ -259,7 +259,10 @@ impl<'a, const N: usize, S: Shape> Doist<'a, N, S> {
         self.sched.name = name;
     }
 
-    /// Attaches a tracer that sees every event of the tree.
+    /// Attaches a tracer that sees every event of the tree. Attach it
+    /// before [`enter`](Self::enter) for exact recur counts in its events:
+    /// recurs are counted only while a tracer is attached (see
+    /// [`Event::count`](crate::Event::count)).
     pub fn set_tracer(&mut self, tracer: &'a dyn Tracer) {
         self.tracer = Some(tracer);
     }

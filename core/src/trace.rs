@@ -21,7 +21,11 @@ pub struct Event<'n> {
     /// Which context.
     pub phase: Phase,
     /// For `Recur`: the 1-based number of this recur in the current entry;
-    /// otherwise the number of recurs completed so far in it.
+    /// otherwise the number of recurs completed so far in it. Recurs are
+    /// counted while a tracer is attached (an untraced pass pays nothing
+    /// for them): attach it before [`Doist::enter`](crate::Doist::enter)
+    /// and the counts are exact; a tracer attached to a running tree sees
+    /// each running entry's recurs counted from that moment.
     pub count: u32,
 }
 

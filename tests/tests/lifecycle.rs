@@ -584,3 +584,56 @@ fn extend_from_inside_runs_new_doers_before_their_creator_next_pass() {
         assert_eq!(d.names().collect::<Vec<_>>(), ["spawner", "new"]);
     }
 }
+
+/// Recur counts in trace events: exact for a tracer attached before enter
+/// (and across a change of tracer), counted from the attachment for a
+/// tracer attached to a running, untraced tree (an untraced pass does not
+/// count).
+#[test]
+fn recur_counts_are_counted_while_a_tracer_is_attached() {
+    fn recur_counts<const N: usize>(rec: &hio::Recorder<N>) -> Vec<u32> {
+        rec.records()
+            .iter()
+            .filter(|r| r.phase == hio::Phase::Recur)
+            .map(|r| r.count)
+            .collect()
+    }
+    let first: hio::Recorder<64> = hio::Recorder::new();
+    let second: hio::Recorder<64> = hio::Recorder::new();
+    let late: hio::Recorder<64> = hio::Recorder::new();
+
+    // traced from before enter, then handed to another tracer
+    let mut a = hio::Doify::new("a", |_: &mut hio::Cx<'_>, _| Ok(hio::Recur::NEXT));
+    let mut doist: hio::Doist<'_, 2> = hio::Doist::new(hio::Tock::from_millis(1));
+    doist.add(&mut a).unwrap();
+    doist.set_tracer(&first);
+    doist.enter().unwrap();
+    for _ in 0..3 {
+        doist.recur().unwrap();
+    }
+    doist.set_tracer(&second);
+    for _ in 0..2 {
+        doist.recur().unwrap();
+    }
+    doist.exit();
+    assert_eq!(recur_counts(&first), [1, 2, 3]);
+    assert_eq!(recur_counts(&second), [4, 5]);
+    let exit = second.records();
+    let exit = exit.last().unwrap();
+    assert_eq!((exit.phase, exit.count), (hio::Phase::Exit, 5));
+
+    // untraced for three passes, then traced: counted from the attachment
+    let mut b = hio::Doify::new("b", |_: &mut hio::Cx<'_>, _| Ok(hio::Recur::NEXT));
+    let mut doist: hio::Doist<'_, 2> = hio::Doist::new(hio::Tock::from_millis(1));
+    doist.add(&mut b).unwrap();
+    doist.enter().unwrap();
+    for _ in 0..3 {
+        doist.recur().unwrap();
+    }
+    doist.set_tracer(&late);
+    for _ in 0..2 {
+        doist.recur().unwrap();
+    }
+    doist.exit();
+    assert_eq!(recur_counts(&late), [1, 2]);
+}
