@@ -517,7 +517,11 @@ impl<'a, const N: usize, S: Shape> Sched<'a, N, S> {
         mut up: Option<&mut Cx<'_>>,
     ) -> Result<bool, Error> {
         let tracer = if TRACED { tracer } else { None };
-        self.split = None;
+        // cleared only when set: no store in a pass after a pass that ended
+        // well (the per-pass cost shows at a few doers)
+        if self.split.is_some() {
+            self.split = None;
+        }
         // `running` says "a deed of this scheduler is in its step". Only the
         // steps run code that can reach this scheduler (a tracer sees no
         // scheduler), so it is raised once for the whole pass. The cursor
@@ -595,9 +599,9 @@ impl<'a, const N: usize, S: Shape> Sched<'a, N, S> {
                 }
             }
         }
+        // (the cursor means nothing between passes: not written back)
         let sched = cx.scope.sched;
         sched.running = false;
-        sched.cursor = cursor;
         Ok(sched.deeds.is_empty())
     }
 
