@@ -191,7 +191,9 @@ pub(crate) struct Sched<'a, const N: usize, S: Shape> {
     /// The deed at `cursor` is in the middle of its step.
     running: bool,
     live: bool,
-    /// During a pass: index of the deed being looked at.
+    /// During a pass, the running deed's index, as far as anything outside
+    /// the loop needs it: set by `find_running` (a tree operation) and
+    /// before the closing path; the loop itself keeps it in a local.
     cursor: usize,
     /// A pass stopped by an error at this index: the deeds before it were
     /// visited, the ones from it on were not.

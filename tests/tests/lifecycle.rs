@@ -598,24 +598,32 @@ fn recur_counts_are_counted_while_a_tracer_is_attached() {
             .map(|r| r.count)
             .collect()
     }
+    /// One doer recurring on every pass: `before` traces it from before
+    /// enter (or nothing does), `after` from the fourth pass on; five
+    /// passes, then exit.
+    fn three_then_two<'t>(before: Option<&'t dyn hio::Tracer>, after: &'t dyn hio::Tracer) {
+        let mut a = hio::Doify::new("a", |_: &mut hio::Cx<'_>, _| Ok(hio::Recur::NEXT));
+        let mut doist: hio::Doist<'_, 2> = hio::Doist::new(hio::Tock::from_millis(1));
+        doist.add(&mut a).unwrap();
+        if let Some(t) = before {
+            doist.set_tracer(t);
+        }
+        doist.enter().unwrap();
+        for _ in 0..3 {
+            doist.recur().unwrap();
+        }
+        doist.set_tracer(after);
+        for _ in 0..2 {
+            doist.recur().unwrap();
+        }
+        doist.exit();
+    }
     let first: hio::Recorder<64> = hio::Recorder::new();
     let second: hio::Recorder<64> = hio::Recorder::new();
     let late: hio::Recorder<64> = hio::Recorder::new();
 
     // traced from before enter, then handed to another tracer
-    let mut a = hio::Doify::new("a", |_: &mut hio::Cx<'_>, _| Ok(hio::Recur::NEXT));
-    let mut doist: hio::Doist<'_, 2> = hio::Doist::new(hio::Tock::from_millis(1));
-    doist.add(&mut a).unwrap();
-    doist.set_tracer(&first);
-    doist.enter().unwrap();
-    for _ in 0..3 {
-        doist.recur().unwrap();
-    }
-    doist.set_tracer(&second);
-    for _ in 0..2 {
-        doist.recur().unwrap();
-    }
-    doist.exit();
+    three_then_two(Some(&first), &second);
     assert_eq!(recur_counts(&first), [1, 2, 3]);
     assert_eq!(recur_counts(&second), [4, 5]);
     let exit = second.records();
@@ -623,17 +631,6 @@ fn recur_counts_are_counted_while_a_tracer_is_attached() {
     assert_eq!((exit.phase, exit.count), (hio::Phase::Exit, 5));
 
     // untraced for three passes, then traced: counted from the attachment
-    let mut b = hio::Doify::new("b", |_: &mut hio::Cx<'_>, _| Ok(hio::Recur::NEXT));
-    let mut doist: hio::Doist<'_, 2> = hio::Doist::new(hio::Tock::from_millis(1));
-    doist.add(&mut b).unwrap();
-    doist.enter().unwrap();
-    for _ in 0..3 {
-        doist.recur().unwrap();
-    }
-    doist.set_tracer(&late);
-    for _ in 0..2 {
-        doist.recur().unwrap();
-    }
-    doist.exit();
+    three_then_two(None, &late);
     assert_eq!(recur_counts(&late), [1, 2]);
 }
