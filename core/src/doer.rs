@@ -145,6 +145,19 @@ pub trait Doer {
     /// One step of work at tyme `cx.tyme()`.
     fn recur(&mut self, cx: &mut Cx<'_>) -> Result<Recur, Error>;
 
+    /// [`recur`](Self::recur) as a pass calls it on 64-bit hosts: the same
+    /// call, its result made a [`Step`] in the doer's own code, where the
+    /// conversion folds away (a `Result<Recur, Error>` comes back through
+    /// memory, a `Step` in two registers). Sealed: it takes a token only
+    /// the core can make, so it can be neither called nor overridden
+    /// elsewhere.
+    #[cfg(target_pointer_width = "64")]
+    #[doc(hidden)]
+    #[inline]
+    fn step(&mut self, cx: &mut Cx<'_>, _: Sealed) -> Step {
+        Step::of(self.recur(cx))
+    }
+
     /// Finished by itself.
     fn clean(&mut self, cx: &mut Cx<'_>) {
         let _ = cx;
@@ -181,6 +194,49 @@ pub trait Doer {
         None
     }
 }
+
+/// A [`Doer::recur`] result as a pass reads it (64-bit hosts): an enum whose
+/// variants all carry one `u64` is returned in two registers, where
+/// `Result<Recur, Error>` is returned through memory (measured: two stores
+/// and two loads of every doer run). Public only in name: its module is
+/// private, so no code outside the core can name it.
+#[cfg(target_pointer_width = "64")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// `Ok(Recur::Again(tock))`: the tock's nanoseconds.
+    Again(u64),
+    /// `Ok(Recur::Done(done))`: 1 for `true`, 0 for `false`.
+    Done(u64),
+    /// `Err(error)`: the error's [`Error::to_bits`].
+    Failed(u64),
+}
+
+#[cfg(target_pointer_width = "64")]
+impl Step {
+    /// The step of a recur result.
+    #[inline(always)]
+    pub(crate) fn of(r: Result<Recur, Error>) -> Self {
+        match r {
+            Ok(Recur::Again(t)) => Step::Again(t.as_nanos()),
+            Ok(Recur::Done(done)) => Step::Done(u64::from(done)),
+            Err(e) => Step::Failed(e.to_bits()),
+        }
+    }
+
+    /// The recur result again (lossless: `Step::of(r).result() == r`).
+    pub(crate) fn result(self) -> Result<Recur, Error> {
+        match self {
+            Step::Again(t) => Ok(Recur::Again(Tock::from_nanos(t))),
+            Step::Done(done) => Ok(Recur::Done(done != 0)),
+            Step::Failed(bits) => Err(Error::from_bits(bits)),
+        }
+    }
+}
+
+/// The token that seals [`Doer::step`]: only the core makes one.
+#[cfg(target_pointer_width = "64")]
+#[derive(Clone, Copy, Debug)]
+pub struct Sealed(pub(crate) ());
 
 /// A doer made from one closure (hio's `doify`/`doize`).
 ///

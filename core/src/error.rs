@@ -76,6 +76,91 @@ pub enum IoKind {
     TooLong,
 }
 
+impl Error {
+    /// The error as one `u64` (variant in the high half, payload in the
+    /// low), for [`Step`](crate::doer::Step): `from_bits(e.to_bits()) == e`
+    /// for every error.
+    #[cfg(target_pointer_width = "64")]
+    pub(crate) const fn to_bits(self) -> u64 {
+        let (variant, payload): (u64, u32) = match self {
+            Error::Capacity => (0, 0),
+            Error::NoTarget => (1, 0),
+            Error::Spent => (2, 0),
+            Error::Misuse => (3, 0),
+            Error::Timeout => (4, 0),
+            Error::Closed => (5, 0),
+            Error::Io(kind) => (6, kind.number()),
+            Error::Doer(code) => (7, code),
+        };
+        variant << 32 | payload as u64
+    }
+
+    /// The error of [`to_bits`](Self::to_bits). Bits no error makes (none
+    /// reach here) read as [`Error::Misuse`].
+    #[cfg(target_pointer_width = "64")]
+    pub(crate) const fn from_bits(bits: u64) -> Self {
+        let payload = bits as u32;
+        match bits >> 32 {
+            0 => Error::Capacity,
+            1 => Error::NoTarget,
+            2 => Error::Spent,
+            4 => Error::Timeout,
+            5 => Error::Closed,
+            6 => match IoKind::from_number(payload) {
+                Some(kind) => Error::Io(kind),
+                None => Error::Misuse,
+            },
+            7 => Error::Doer(payload),
+            _ => Error::Misuse,
+        }
+    }
+}
+
+/// The numbering of the IO kinds for [`Error::to_bits`], written once:
+/// both ways are made from this one list, and the way to a number is an
+/// exhaustive match, so a new kind that is not listed does not compile.
+macro_rules! io_kind_numbers {
+    ($($n:literal => $kind:ident,)*) => {
+        impl IoKind {
+            #[cfg(target_pointer_width = "64")]
+            const fn number(self) -> u32 {
+                match self {
+                    $(IoKind::$kind => $n,)*
+                }
+            }
+
+            #[cfg(target_pointer_width = "64")]
+            const fn from_number(n: u32) -> Option<IoKind> {
+                match n {
+                    $($n => Some(IoKind::$kind),)*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+io_kind_numbers! {
+    0 => Other,
+    1 => NotFound,
+    2 => PermissionDenied,
+    3 => ConnectionRefused,
+    4 => ConnectionReset,
+    5 => ConnectionAborted,
+    6 => NotConnected,
+    7 => AddrInUse,
+    8 => AddrNotAvailable,
+    9 => BrokenPipe,
+    10 => InvalidInput,
+    11 => InvalidData,
+    12 => TimedOut,
+    13 => Interrupted,
+    14 => Unsupported,
+    15 => OutOfMemory,
+    16 => Overrun,
+    17 => TooLong,
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -132,5 +217,44 @@ impl From<std::io::ErrorKind> for IoKind {
             K::OutOfMemory => IoKind::OutOfMemory,
             _ => IoKind::Other,
         }
+    }
+}
+
+#[cfg(all(test, target_pointer_width = "64"))]
+mod tests {
+    use super::*;
+
+    /// Every error there is: the plain ones, every IO kind (numbered
+    /// 0.. by the one list), and doer codes at both ends.
+    fn every_error() -> impl Iterator<Item = Error> {
+        let plain = [
+            Error::Capacity,
+            Error::NoTarget,
+            Error::Spent,
+            Error::Misuse,
+            Error::Timeout,
+            Error::Closed,
+        ];
+        let io = (0..).map_while(IoKind::from_number).map(Error::Io);
+        let doer = [0, 1, u32::MAX].map(Error::Doer);
+        plain.into_iter().chain(io).chain(doer)
+    }
+
+    #[test]
+    fn every_error_survives_its_bits() {
+        let mut kinds = 0;
+        for e in every_error() {
+            assert_eq!(Error::from_bits(e.to_bits()), e, "{e:?}");
+            if let Error::Io(k) = e {
+                assert_eq!(IoKind::from_number(k.number()), Some(k));
+                kinds += 1;
+            }
+        }
+        // the list numbers every kind, with no gap
+        assert_eq!(kinds, 18);
+        assert_eq!(IoKind::from_number(18), None);
+        // bits no error makes
+        assert_eq!(Error::from_bits(6 << 32 | 18), Error::Misuse);
+        assert_eq!(Error::from_bits(8 << 32), Error::Misuse);
     }
 }

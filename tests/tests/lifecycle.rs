@@ -634,3 +634,61 @@ fn recur_counts_are_counted_while_a_tracer_is_attached() {
     three_then_two(None, &late);
     assert_eq!(recur_counts(&late), [1, 2]);
 }
+
+#[test]
+fn a_tock_changed_mid_pass_retymes_the_changer_and_the_rest_of_the_pass() {
+    // doist [a, b, c], tock 1 s; b halves the root tock in its first recur.
+    // hio reads the tock when it retymes each doer: a (before b) is due
+    // again at 1 s, b and c at 0.5 s; the tick after the pass is 0.5 s.
+    let log: &'static Log = leak(RefCell::new(Vec::new()));
+    let mut doers: Vec<Doify<_>> = ["a", "b", "c"]
+        .into_iter()
+        .map(|name| {
+            Doify::new(name, move |cx: &mut Cx<'_>, phase| {
+                if phase == Phase::Recur {
+                    log.borrow_mut()
+                        .push(format!("{} {name}", cx.tyme().as_secs_f64()));
+                    if name == "b" && cx.tyme() == Tyme::ZERO {
+                        cx.set_tock(Target::Root, Tock::from_millis(500))?;
+                    }
+                }
+                Ok(Recur::NEXT)
+            })
+        })
+        .collect();
+    let mut d: Doist<'_, 3, Fixed> = Doist::fixed(Tock::from_secs(1));
+    for doer in doers.iter_mut() {
+        d.add(doer).unwrap();
+    }
+    assert_eq!(d.run(Some(Tock::from_millis(1500))), Ok(false));
+    drop(d);
+    assert_eq!(
+        *log.borrow(),
+        ["0 a", "0 b", "0 c", "0.5 b", "0.5 c", "1 a", "1 b", "1 c"]
+    );
+}
+
+#[test]
+fn every_error_a_recur_returns_leaves_the_doist_unchanged() {
+    // a recur's result crosses the pass in a register-sized form on 64-bit
+    // hosts: it must come back whole, whatever the error
+    let kinds = [
+        hio::IoKind::Other,
+        hio::IoKind::ConnectionReset,
+        hio::IoKind::Overrun,
+        hio::IoKind::TooLong,
+    ];
+    let errors = [Error::Capacity, Error::Spent, Error::Timeout, Error::Closed]
+        .into_iter()
+        .chain(kinds.map(Error::Io))
+        .chain([0, 7, u32::MAX].map(Error::Doer));
+    for e in errors {
+        let mut failing = Doify::new("failing", move |_, phase| match phase {
+            Phase::Recur => Err(e),
+            _ => Ok(Recur::NEXT),
+        });
+        let mut d: Doist<'_, 1, Fixed> = Doist::fixed(Tock::from_secs(1));
+        d.add(&mut failing).unwrap();
+        assert_eq!(d.run(None), Err(e));
+    }
+}
