@@ -76,44 +76,57 @@ pub enum IoKind {
     TooLong,
 }
 
-impl Error {
-    /// The error as one `u64` (variant in the high half, payload in the
-    /// low), for [`Step`](crate::doer::Step): `from_bits(e.to_bits()) == e`
-    /// for every error.
-    #[cfg(target_pointer_width = "64")]
-    pub(crate) const fn to_bits(self) -> u64 {
-        let (variant, payload): (u64, u32) = match self {
-            Error::Capacity => (0, 0),
-            Error::NoTarget => (1, 0),
-            Error::Spent => (2, 0),
-            Error::Misuse => (3, 0),
-            Error::Timeout => (4, 0),
-            Error::Closed => (5, 0),
-            Error::Io(kind) => (6, kind.number()),
-            Error::Doer(code) => (7, code),
-        };
-        variant << 32 | payload as u64
-    }
+/// The numbering of the errors for [`Error::to_bits`], written once: both
+/// ways are made from this one list, and the way to a number is an
+/// exhaustive match, so a new error that is not listed does not compile.
+macro_rules! error_numbers {
+    (
+        $io:literal => Io(IoKind),
+        $doer:literal => Doer(u32),
+        $($n:literal => $plain:ident,)*
+    ) => {
+        impl Error {
+            /// The error as one `u64` (its number in the high half, its
+            /// payload in the low), for [`Step`](crate::doer::Step):
+            /// `from_bits(e.to_bits()) == e` for every error.
+            #[cfg(target_pointer_width = "64")]
+            pub(crate) const fn to_bits(self) -> u64 {
+                let (number, payload): (u64, u32) = match self {
+                    $(Error::$plain => ($n, 0),)*
+                    Error::Io(kind) => ($io, kind.number()),
+                    Error::Doer(code) => ($doer, code),
+                };
+                number << 32 | payload as u64
+            }
 
-    /// The error of [`to_bits`](Self::to_bits). Bits no error makes (none
-    /// reach here) read as [`Error::Misuse`].
-    #[cfg(target_pointer_width = "64")]
-    pub(crate) const fn from_bits(bits: u64) -> Self {
-        let payload = bits as u32;
-        match bits >> 32 {
-            0 => Error::Capacity,
-            1 => Error::NoTarget,
-            2 => Error::Spent,
-            4 => Error::Timeout,
-            5 => Error::Closed,
-            6 => match IoKind::from_number(payload) {
-                Some(kind) => Error::Io(kind),
-                None => Error::Misuse,
-            },
-            7 => Error::Doer(payload),
-            _ => Error::Misuse,
+            /// The error of [`to_bits`](Self::to_bits). Bits no error makes
+            /// (none reach here) read as [`Error::Misuse`].
+            #[cfg(target_pointer_width = "64")]
+            pub(crate) const fn from_bits(bits: u64) -> Self {
+                let payload = bits as u32;
+                match bits >> 32 {
+                    $($n => Error::$plain,)*
+                    $io => match IoKind::from_number(payload) {
+                        Some(kind) => Error::Io(kind),
+                        None => Error::Misuse,
+                    },
+                    $doer => Error::Doer(payload),
+                    _ => Error::Misuse,
+                }
+            }
         }
-    }
+    };
+}
+
+error_numbers! {
+    6 => Io(IoKind),
+    7 => Doer(u32),
+    0 => Capacity,
+    1 => NoTarget,
+    2 => Spent,
+    3 => Misuse,
+    4 => Timeout,
+    5 => Closed,
 }
 
 /// The numbering of the IO kinds for [`Error::to_bits`], written once:
