@@ -232,7 +232,8 @@ enum End {
 pub(crate) struct Sched<'a, const N: usize, S: Shape> {
     pub(crate) deeds: Deeds<'a, N>,
     pub(crate) tock: Tock,
-    /// A tree operation during the running step moved `cursor`.
+    /// A tree operation during the running step moved `cursor`, or (64-bit
+    /// hosts) the tock changed: the pass reads both again.
     moved: bool,
     /// The deed at `cursor` is in the middle of its step.
     running: bool,
