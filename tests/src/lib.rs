@@ -41,7 +41,7 @@ use std::path::{Path, PathBuf};
 use hio::Tyme;
 use serde_json::{Map, Number, Value, json};
 
-pub use run::{Ev, Feed, Final, Outcome, run, run_fixed};
+pub use run::{Ev, Feed, Final, Outcome, run, run_fixed, run_untraced};
 pub use scenario::{BadScenario, Scenario};
 
 /// `../shared` seen from the workspace root (where CI puts it).

@@ -77,9 +77,11 @@ pub struct Final {
     pub doist_done: bool,
     /// The error that escaped the doist.
     pub error: Option<String>,
-    /// Done of every doer in the scenario (`None`: never written / null).
+    /// Done of every doer in the scenario (`None`: never written / null),
+    /// as the tracer saw it written (empty for [`run_untraced`]).
     pub done: BTreeMap<String, Option<bool>>,
-    /// Doers lists: `doist` and every DoDoer.
+    /// Doers lists: `doist` and every DoDoer, as the tracer saw them
+    /// change (empty for [`run_untraced`]).
     pub doers: Vec<(String, Vec<String>)>,
 }
 
@@ -602,7 +604,32 @@ impl Pacer for Capped {
 /// The scenario needs something this runner does not support (its message
 /// says what).
 pub fn run(sc: &Scenario) -> Result<Outcome, BadScenario> {
-    run_shaped(sc, false)
+    run_shaped(sc, false, true)
+}
+
+/// [`run`] with no tracer attached to the doist, so that on 64-bit hosts
+/// every pass runs the untraced copy of the scheduler's loop (the one an
+/// application runs): its doers' record, tyme, passes and result must be
+/// [`run`]'s. What this runner learns only from the tracer stays empty:
+/// `core_trace`, `fin.done` (the done flags as written) and `fin.doers`
+/// (the lists).
+///
+/// # Errors
+///
+/// As [`run`]; and a scenario with an extend op (the runner follows hio's
+/// extend by name from the lists the tracer keeps).
+pub fn run_untraced(sc: &Scenario) -> Result<Outcome, BadScenario> {
+    let extends = sc
+        .all_specs()
+        .iter()
+        .any(|s| s.ops.iter().any(|op| matches!(op.kind, OpKind::Extend(_))));
+    if extends {
+        return Err(BadScenario(format!(
+            "{}: an untraced run cannot follow extend by name",
+            sc.name
+        )));
+    }
+    run_shaped(sc, false, false)
 }
 
 /// [`run`] with every scheduler of the tree a [`Fixed`](hio::Fixed) one (as firmware
@@ -624,10 +651,10 @@ pub fn run_fixed(sc: &Scenario) -> Result<Outcome, BadScenario> {
             sc.name
         )));
     }
-    run_shaped(sc, true)
+    run_shaped(sc, true, true)
 }
 
-fn run_shaped(sc: &Scenario, fixed: bool) -> Result<Outcome, BadScenario> {
+fn run_shaped(sc: &Scenario, fixed: bool, traced: bool) -> Result<Outcome, BadScenario> {
     let specs = sc.all_specs();
     let states = specs
         .iter()
@@ -663,9 +690,9 @@ fn run_shaped(sc: &Scenario, fixed: bool) -> Result<Outcome, BadScenario> {
         fixed,
     });
     if fixed {
-        drive(sc, h, &specs, Box::new(Doist::fixed(sc.tock)))
+        drive(sc, h, &specs, Box::new(Doist::fixed(sc.tock)), traced)
     } else {
-        drive(sc, h, &specs, Box::new(Doist::new(sc.tock)))
+        drive(sc, h, &specs, Box::new(Doist::new(sc.tock)), traced)
     }
 }
 
@@ -674,9 +701,12 @@ fn drive<S: Shape>(
     h: &'static Harness,
     specs: &[&Spec],
     mut doist: Box<Doist<'static, CAP, S>>,
+    traced: bool,
 ) -> Result<Outcome, BadScenario> {
     doist.set_tyme(sc.tyme);
-    doist.set_tracer(h);
+    if traced {
+        doist.set_tracer(h);
+    }
     for s in &sc.doers {
         let Some(&st) = h.states.get(s.name.as_str()) else {
             continue;
@@ -698,6 +728,7 @@ fn drive<S: Shape>(
     }
     let done = specs
         .iter()
+        .filter(|_| traced)
         .map(|s| {
             (
                 s.name.clone(),
@@ -715,7 +746,11 @@ fn drive<S: Shape>(
         doist_done: result == Ok(true),
         error: result.err().map(|e| h.message(e)),
         done,
-        doers: h.lists.borrow().clone(),
+        doers: if traced {
+            h.lists.borrow().clone()
+        } else {
+            Vec::new()
+        },
     };
     let capped = pacer.hit;
     Ok(Outcome {

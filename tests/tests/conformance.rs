@@ -73,6 +73,45 @@ fn the_tracer_sees_what_the_doers_record() {
     }
 }
 
+/// Every public scenario that does not extend, run again with no tracer
+/// attached: on 64-bit hosts an untraced pass runs a copy of the
+/// scheduler's loop of its own (the one applications run, which the
+/// traced runs above never reach). The doers must record the same and the
+/// run end the same (what only a tracer reports aside: done flags, lists).
+#[test]
+fn untraced_passes_give_the_same_outcomes() {
+    let Some(names) = scenario_names() else {
+        return;
+    };
+    let dir = hio_tests::shared_dir()
+        .join("conformance")
+        .join("scenarios");
+    let (mut compared, mut events) = (0, 0);
+    for n in &names {
+        let text = fs::read_to_string(dir.join(format!("{n}.json"))).unwrap();
+        let sc = hio_tests::scenario::Scenario::parse(&text).unwrap();
+        let Ok(untraced) = hio_tests::run_untraced(&sc) else {
+            continue; // it extends by name: the runner needs the tracer
+        };
+        let traced = hio_tests::check(n).unwrap_or_else(|e| panic!("{e}"));
+        assert!(untraced.core_trace.is_empty(), "{n}: a tracer saw events");
+        assert_eq!(untraced.trace, traced.trace, "{n}: trace");
+        let expected = hio_tests::Final {
+            done: Default::default(),
+            doers: Vec::new(),
+            ..traced.fin
+        };
+        assert_eq!(untraced.fin, expected, "{n}: final state");
+        compared += 1;
+        events += traced.trace.len();
+    }
+    println!(
+        "{compared} of {} scenarios ({events} events) compared untraced",
+        names.len()
+    );
+    assert!(compared >= 25, "only {compared} scenarios without extend");
+}
+
 /// Every public scenario whose doers never extend or remove, run again on
 /// `Fixed` schedulers (as the firmware builds its trees): the same trace,
 /// tracer record and final state as on the default dynamic ones, and so
