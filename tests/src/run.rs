@@ -619,11 +619,7 @@ pub fn run(sc: &Scenario) -> Result<Outcome, BadScenario> {
 /// As [`run`]; and a scenario with an extend op (the runner follows hio's
 /// extend by name from the lists the tracer keeps).
 pub fn run_untraced(sc: &Scenario) -> Result<Outcome, BadScenario> {
-    let extends = sc
-        .all_specs()
-        .iter()
-        .any(|s| s.ops.iter().any(|op| matches!(op.kind, OpKind::Extend(_))));
-    if extends {
+    if any_op(sc, |k| matches!(k, OpKind::Extend(_))) {
         return Err(BadScenario(format!(
             "{}: an untraced run cannot follow extend by name",
             sc.name
@@ -640,18 +636,20 @@ pub fn run_untraced(sc: &Scenario) -> Result<Outcome, BadScenario> {
 ///
 /// As [`run`]; and a scenario with an extend or remove op.
 pub fn run_fixed(sc: &Scenario) -> Result<Outcome, BadScenario> {
-    let grows = sc.all_specs().iter().any(|s| {
-        s.ops
-            .iter()
-            .any(|op| matches!(op.kind, OpKind::Extend(_) | OpKind::Remove(_)))
-    });
-    if grows {
+    if any_op(sc, |k| matches!(k, OpKind::Extend(_) | OpKind::Remove(_))) {
         return Err(BadScenario(format!(
             "{}: a Fixed tree cannot extend or remove",
             sc.name
         )));
     }
     run_shaped(sc, true, true)
+}
+
+/// Whether any doer of the scenario has an op of this kind.
+fn any_op(sc: &Scenario, kind: impl Fn(&OpKind) -> bool) -> bool {
+    sc.all_specs()
+        .iter()
+        .any(|s| s.ops.iter().any(|op| kind(&op.kind)))
 }
 
 fn run_shaped(sc: &Scenario, fixed: bool, traced: bool) -> Result<Outcome, BadScenario> {

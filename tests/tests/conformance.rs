@@ -40,6 +40,25 @@ fn scenario_names() -> Option<Vec<String>> {
     Some(names)
 }
 
+/// The public scenarios, parsed, with their names (`None` as
+/// [`scenario_names`]).
+fn scenarios() -> Option<Vec<(String, hio_tests::Scenario)>> {
+    let dir = hio_tests::shared_dir()
+        .join("conformance")
+        .join("scenarios");
+    let names = scenario_names()?;
+    Some(
+        names
+            .into_iter()
+            .map(|n| {
+                let text = fs::read_to_string(dir.join(format!("{n}.json"))).unwrap();
+                let sc = hio_tests::Scenario::parse(&text).unwrap();
+                (n, sc)
+            })
+            .collect(),
+    )
+}
+
 #[test]
 fn all_public_scenarios_match_python_hio() {
     let Some(names) = scenario_names() else {
@@ -80,17 +99,12 @@ fn the_tracer_sees_what_the_doers_record() {
 /// run end the same (what only a tracer reports aside: done flags, lists).
 #[test]
 fn untraced_passes_give_the_same_outcomes() {
-    let Some(names) = scenario_names() else {
+    let Some(scenarios) = scenarios() else {
         return;
     };
-    let dir = hio_tests::shared_dir()
-        .join("conformance")
-        .join("scenarios");
     let (mut compared, mut events) = (0, 0);
-    for n in &names {
-        let text = fs::read_to_string(dir.join(format!("{n}.json"))).unwrap();
-        let sc = hio_tests::scenario::Scenario::parse(&text).unwrap();
-        let Ok(untraced) = hio_tests::run_untraced(&sc) else {
+    for (n, sc) in &scenarios {
+        let Ok(untraced) = hio_tests::run_untraced(sc) else {
             continue; // it extends by name: the runner needs the tracer
         };
         let traced = hio_tests::check(n).unwrap_or_else(|e| panic!("{e}"));
@@ -107,7 +121,7 @@ fn untraced_passes_give_the_same_outcomes() {
     }
     println!(
         "{compared} of {} scenarios ({events} events) compared untraced",
-        names.len()
+        scenarios.len()
     );
     assert!(compared >= 25, "only {compared} scenarios without extend");
 }
@@ -118,17 +132,12 @@ fn untraced_passes_give_the_same_outcomes() {
 /// the same as Python hio's.
 #[test]
 fn fixed_trees_give_the_same_outcomes() {
-    let Some(names) = scenario_names() else {
+    let Some(scenarios) = scenarios() else {
         return;
     };
-    let dir = hio_tests::shared_dir()
-        .join("conformance")
-        .join("scenarios");
     let mut compared = 0;
-    for n in &names {
-        let text = fs::read_to_string(dir.join(format!("{n}.json"))).unwrap();
-        let sc = hio_tests::scenario::Scenario::parse(&text).unwrap();
-        let Ok(fixed) = hio_tests::run_fixed(&sc) else {
+    for (n, sc) in &scenarios {
+        let Ok(fixed) = hio_tests::run_fixed(sc) else {
             continue; // it extends or removes: not for a Fixed tree
         };
         let dynamic = hio_tests::check(n).unwrap_or_else(|e| panic!("{e}"));
@@ -139,7 +148,7 @@ fn fixed_trees_give_the_same_outcomes() {
     }
     println!(
         "{compared} of {} scenarios compared on Fixed trees",
-        names.len()
+        scenarios.len()
     );
     assert!(
         compared >= 20,
